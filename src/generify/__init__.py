@@ -1,0 +1,22 @@
+"""generify: music genre classification from audio, the scikit-learn way."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .audio import load_audio
+from .errors import AudioError, DatasetError, GenerifyError, ModelError
+from .features import MFCCTransformer
+
+try:
+    __version__ = version("generify")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AudioError",
+    "DatasetError",
+    "GenerifyError",
+    "MFCCTransformer",
+    "ModelError",
+    "__version__",
+    "load_audio",
+]

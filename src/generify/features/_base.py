@@ -1,0 +1,371 @@
+"""What every audio feature transformer shares.
+
+A feature family (MFCC, the GTZAN table features, ...) only says how to turn one
+waveform into a vector of numbers.  This module owns everything else, once: resolving
+inputs (paths, file objects, waveforms), decoding, cutting tracks into segments,
+per-file caching, parallelism over tracks, progress bars and what happens to a file that
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Memory, Parallel, delayed
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ..audio import describe_source, iter_blocks, load_audio
+from ..errors import AudioError, GenerifyError
+
+__all__ = ["AudioFeatureTransformer", "SkippedFile", "TrackSegments"]
+
+_ON_ERROR = ("raise", "skip", "warn")
+
+#: Parameters that change how features are computed, not which numbers come out.
+RUNTIME_PARAMS = frozenset({"n_jobs", "memory", "verbose", "on_error"})
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A source that was left out of a batch, and why.
+
+    Attributes
+    ----------
+    index : int
+        Position of the source in the batch.
+    source : str
+        The source, as named in messages.
+    reason : str
+        The error message.
+    """
+
+    index: int
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrackSegments:
+    """Features of consecutive segments of one track.
+
+    Attributes
+    ----------
+    features : np.ndarray of shape (n_segments, n_features)
+    starts, ends : np.ndarray of shape (n_segments,)
+        Segment boundaries in seconds from the start of the track.
+    """
+
+    features: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
+    """Base class of generify's audio feature transformers.
+
+    Subclasses implement :meth:`_feature_names` and :meth:`_waveform_features`, and
+    list in their ``__init__`` the common parameters ``sample_rate``, ``n_jobs``,
+    ``memory``, ``verbose`` and ``on_error`` beside their own.
+
+    ``X`` may be a sequence of audio sources (paths, :class:`os.PathLike`, binary file
+    objects) and/or 1-D waveforms sampled at ``sample_rate``, or a 2-D array whose rows
+    are equal-length waveforms.  Features are stateless functions of the audio, so
+    ``fit`` only validates the parameters.
+    """
+
+    def _feature_names(self) -> list[str]:
+        raise NotImplementedError
+
+    def _waveform_features(self, y: np.ndarray) -> np.ndarray:
+        """Features of one mono float waveform sampled at ``self.sample_rate``."""
+        raise NotImplementedError
+
+    def _validate_feature_params(self) -> None:
+        """Check the subclass's own parameters; raise ValueError naming the bad one."""
+
+    # -- scikit-learn API -------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None) -> AudioFeatureTransformer:
+        """Validate the parameters and the input.
+
+        Parameters
+        ----------
+        X : sequence of audio sources or waveforms, or 2-D array of waveforms
+            Checked for form only; no audio is decoded.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params_common()
+        sources = _as_sources(X)
+        for index, source in enumerate(sources):
+            if isinstance(source, np.ndarray) and not np.isfinite(source).all():
+                raise AudioError(f"X[{index}]: waveform contains non-finite samples (NaN or inf)")
+        if _is_numeric_batch(X):
+            self.n_features_in_ = len(sources[0])
+        self.n_features_out_ = len(self._feature_names())
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Compute one feature vector per track.
+
+        Parameters
+        ----------
+        X : sequence of audio sources or waveforms, or 2-D array of waveforms
+
+        Returns
+        -------
+        np.ndarray of shape (n_tracks, n_features)
+            With ``on_error`` "skip" or "warn", rows of unreadable tracks are left out
+            and listed in ``skipped_``.
+        """
+        check_is_fitted(self)
+        segments = self.transform_segments(X, segment_duration=None)
+        features = [s.features[0] for s in segments]
+        if not features:
+            return np.empty((0, self.n_features_out_))
+        return np.vstack(features)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns, e.g. ``mfcc3_mean``.
+
+        Returns
+        -------
+        np.ndarray of str
+        """
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = True
+        tags.input_tags.two_d_array = True
+        tags.input_tags.string = True  # file paths
+        tags.input_tags.allow_nan = False
+        tags.transformer_tags.preserves_dtype = []
+        tags.target_tags.required = False
+        return tags
+
+    # -- segments ---------------------------------------------------------------------
+
+    def transform_segments(
+        self,
+        X: Any,
+        *,
+        segment_duration: float | None,
+        min_segment_fraction: float = 0.5,
+    ) -> list[TrackSegments]:
+        """Compute features of consecutive fixed-length segments of every track.
+
+        Files are streamed block by block, so a long file is never held whole in memory.
+
+        Parameters
+        ----------
+        X : sequence of audio sources or waveforms, or 2-D array of waveforms
+        segment_duration : float or None
+            Segment length in seconds; ``None`` treats each whole track as one segment.
+        min_segment_fraction : float, default=0.5
+            A trailing segment shorter than this fraction of ``segment_duration`` is
+            dropped, unless it is the track's only segment.
+
+        Returns
+        -------
+        list of TrackSegments
+            One per track that could be read (see ``on_error``).
+        """
+        self._validate_params_common()
+        sources = _as_sources(X)
+        spec = (type(self), self._feature_params())
+        cached = _cached(self.memory)
+        tasks = (
+            delayed(_guarded)(
+                cached if isinstance(source, (str, os.PathLike)) else _segments_of,
+                spec,
+                index,
+                source,
+                _file_identity(source),
+                segment_duration,
+                min_segment_fraction,
+                self.on_error != "raise",
+            )
+            for index, source in enumerate(sources)
+        )
+        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks)
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            results = tqdm(results, total=len(sources), desc=type(self).__name__, unit="track")
+        segments: list[TrackSegments] = []
+        skipped: list[SkippedFile] = []
+        for result in results:
+            if isinstance(result, SkippedFile):
+                skipped.append(result)
+                if self.on_error == "warn":
+                    warnings.warn(f"skipped {result.source}: {result.reason}", stacklevel=2)
+            else:
+                segments.append(result)
+        if self.on_error != "raise":
+            self.skipped_ = skipped
+        return segments
+
+    # -- internals --------------------------------------------------------------------
+
+    def _feature_params(self) -> tuple[tuple[str, Any], ...]:
+        params = self.get_params(deep=False)
+        return tuple(sorted((k, v) for k, v in params.items() if k not in RUNTIME_PARAMS))
+
+    def _validate_params_common(self) -> None:
+        if not isinstance(self.sample_rate, (int, np.integer)) or self.sample_rate <= 0:
+            raise ValueError(
+                f"sample_rate must be a positive integer (Hz), got {self.sample_rate!r}"
+            )
+        if self.on_error not in _ON_ERROR:
+            raise ValueError(f"on_error must be one of {_ON_ERROR}, got {self.on_error!r}")
+        if self.memory is not None and not isinstance(self.memory, (str, os.PathLike, Memory)):
+            raise ValueError(
+                "memory must be None, a directory or a joblib.Memory, "
+                f"got {type(self.memory).__name__}"
+            )
+        self._validate_feature_params()
+
+
+def _cached(memory: Any):
+    if memory is None:
+        return _segments_of
+    if not isinstance(memory, Memory):
+        memory = Memory(os.fspath(memory), verbose=0)
+    return memory.cache(_segments_of, ignore=["source"])
+
+
+def _guarded(extract, spec, index, source, identity, segment_duration, min_fraction, tolerate):
+    try:
+        return extract(spec, source, identity, segment_duration, min_fraction)
+    except GenerifyError as exc:
+        if not tolerate:
+            raise
+        return SkippedFile(index=index, source=describe_source(source), reason=str(exc))
+
+
+def _segments_of(
+    spec: tuple[type, tuple[tuple[str, Any], ...]],
+    source: Any,
+    identity: Any,
+    segment_duration: float | None,
+    min_fraction: float,
+) -> TrackSegments:
+    """Features of one track's segments; ``identity`` keys the cache, ``source`` is read."""
+    cls, params = spec
+    transformer = cls(**dict(params))
+    sr = transformer.sample_rate
+    name = describe_source(source)
+    if isinstance(source, np.ndarray):
+        blocks = _waveform_blocks(source, sr=sr, segment_duration=segment_duration, name=name)
+    elif segment_duration is None:
+        blocks = iter([(0.0, load_audio(source, sr=sr)[0])])
+    else:
+        blocks = iter_blocks(source, block_duration=segment_duration, sr=sr)
+    rows, starts, ends = [], [], []
+    for start, y in blocks:
+        duration = y.shape[0] / sr
+        if rows and segment_duration is not None and duration < min_fraction * segment_duration:
+            break
+        rows.append(_checked(transformer._waveform_features(y), name))
+        starts.append(start)
+        ends.append(start + duration)
+    if not rows:
+        raise AudioError(f"{name}: holds no audio frames")
+    return TrackSegments(np.vstack(rows), np.asarray(starts), np.asarray(ends))
+
+
+def _waveform_blocks(y: np.ndarray, *, sr: int, segment_duration: float | None, name: str):
+    if y.size == 0:
+        raise AudioError(f"{name}: empty waveform (0 samples)")
+    if not np.isfinite(y).all():
+        raise AudioError(f"{name}: waveform contains non-finite samples (NaN or inf)")
+    step = y.shape[0] if segment_duration is None else max(1, round(segment_duration * sr))
+    for start in range(0, y.shape[0], step):
+        yield start / sr, y[start : start + step]
+
+
+def _checked(features: np.ndarray, name: str) -> np.ndarray:
+    features = np.asarray(features, dtype=np.float64)
+    if not np.isfinite(features).all():
+        raise AudioError(f"{name}: features are not finite (degenerate audio)")
+    return features
+
+
+def _file_identity(source: Any) -> Any:
+    """What decides whether cached features of a file are still valid (only paths are cached)."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    path = Path(source)
+    try:
+        stat = path.stat()
+    except OSError:
+        return ("missing", os.fspath(path))  # reading it will raise the precise error
+    return (os.fspath(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def _as_sources(X: Any) -> list[Any]:
+    """Turn the accepted forms of ``X`` into a list of sources and float waveforms.
+
+    Array-likes of numbers (2-D: one waveform per row) go through scikit-learn's
+    ``check_array``, so they get its messages for sparse, complex, empty or
+    non-finite input.
+    """
+    if isinstance(X, (str, os.PathLike)):
+        raise ValueError(
+            f"X must be a sequence of audio sources, got a single path {os.fspath(X)!r}; "
+            "wrap it in a list"
+        )
+    if hasattr(X, "read"):
+        raise ValueError("X must be a sequence of audio sources, got a single file object")
+    if _is_numeric_batch(X):
+        return list(check_array(X, dtype=np.float64))
+    if not isinstance(X, Iterable) or isinstance(X, (bytes, dict)):
+        raise ValueError(
+            f"X must be a sequence of audio sources or waveforms, got {type(X).__name__}"
+        )
+    sources = [_as_source(item, index) for index, item in enumerate(X)]
+    if not sources:
+        raise ValueError("X is empty: no audio sources given")
+    return sources
+
+
+def _is_numeric_batch(X: Any) -> bool:
+    """Whether ``X`` is a 2-D numeric array-like (or something check_array must reject)."""
+    if issparse(X):
+        return True
+    if isinstance(X, (list, tuple)):
+        return False
+    if not hasattr(X, "__array__"):
+        return False
+    array = np.asarray(X)
+    if array.dtype == object:
+        return array.ndim != 1
+    return array.dtype.kind in "biufcmM" or array.ndim != 1
+
+
+def _as_source(item: Any, index: int) -> Any:
+    if isinstance(item, (str, os.PathLike)) or hasattr(item, "read"):
+        return item
+    if isinstance(item, (Sequence, np.ndarray)) and not isinstance(item, (bytes, dict)):
+        y = np.asarray(item)
+        if y.dtype.kind in "biuf" and y.ndim == 1:
+            return y.astype(np.float64, copy=False)
+        raise AudioError(
+            f"X[{index}]: a waveform must be a 1-D numeric array, got shape {y.shape} of {y.dtype}"
+        )
+    raise AudioError(
+        f"X[{index}]: not an audio source; expected a path, a binary file object or a 1-D "
+        f"waveform, got {type(item).__name__}"
+    )

@@ -1,0 +1,162 @@
+"""MFCCTransformer: python_speech_features fidelity, summaries, caching, parallelism."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import python_speech_features as psf
+import soundfile as sf
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from generify import AudioError, MFCCTransformer, load_audio
+from generify.features.mfcc import delta, mel_filterbank, mfcc
+
+
+def test_matches_python_speech_features_on_synthetic(tone):
+    rng = np.random.default_rng(0)
+    y = tone(440, 0.7) + 0.01 * rng.standard_normal(15435).astype(np.float32)
+    expected = psf.mfcc(y.astype(np.float64), samplerate=22050, nfft=1024)
+    np.testing.assert_allclose(mfcc(y, sample_rate=22050), expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"numcep": 20, "nfilt": 40, "nfft": 2048, "ceplifter": 0, "appendEnergy": False},
+        {
+            "winlen": 0.05,
+            "winstep": 0.025,
+            "nfft": 2048,
+            "lowfreq": 300,
+            "highfreq": 8000,
+            "preemph": 0.0,
+        },
+        {"nfft": 512},  # the 0.6 release's default: frames longer than nfft are truncated
+    ],
+)
+def test_matches_python_speech_features_options(tone, options):
+    y = tone(220, 0.5) + tone(3000, 0.5, amplitude=0.1)
+    expected = psf.mfcc(y.astype(np.float64), samplerate=22050, **{"nfft": 1024, **options})
+    np.testing.assert_allclose(
+        mfcc(y, sample_rate=22050, **options), expected, rtol=1e-9, atol=1e-9
+    )
+
+
+def test_filterbank_matches_python_speech_features():
+    ours = mel_filterbank(nfilt=26, nfft=1024, sample_rate=22050)
+    np.testing.assert_allclose(ours, psf.get_filterbanks(26, 1024, 22050))
+
+
+def test_delta_matches_python_speech_features():
+    feat = np.random.default_rng(1).standard_normal((50, 13))
+    np.testing.assert_allclose(delta(feat), psf.delta(feat, 2))
+
+
+def test_matches_python_speech_features_on_real_clips(gtzan_dir):
+    for genre in ("classical", "metal", "hiphop"):
+        y, sr = load_audio(gtzan_dir / f"genres/{genre}/{genre}.00001.wav", duration=10.0)
+        expected = psf.mfcc(y.astype(np.float64), samplerate=sr, nfft=1024)
+        np.testing.assert_allclose(mfcc(y, sample_rate=sr), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_default_summary_is_the_seeds_trimmed_mean(tone):
+    y = tone(440, 1.0) * np.linspace(0, 1, 22050, dtype=np.float32)
+    frames = psf.mfcc(y.astype(np.float64), samplerate=22050, nfft=1024)
+    n = len(frames)
+    expected = frames[int(n / 10) : int(n * 9 / 10)].mean(axis=0)
+    np.testing.assert_allclose(MFCCTransformer().fit_transform([y])[0], expected, rtol=1e-9)
+
+
+def test_statistics_and_feature_names(tone):
+    t = MFCCTransformer(numcep=5, statistics=("mean", "std", "delta_mean", "delta_std"))
+    out = t.fit_transform([tone(440, 0.5), tone(880, 0.5)])
+    names = list(t.get_feature_names_out())
+    assert out.shape == (2, 20) == (2, len(names))
+    assert names[:2] == ["mfcc0_mean", "mfcc1_mean"] and names[-1] == "mfcc4_delta_std"
+    assert np.all(out[:, 5:10] >= 0)  # std columns
+
+
+def test_silence_gives_finite_features():
+    out = MFCCTransformer().fit_transform(np.zeros((2, 5000)))
+    assert np.isfinite(out).all()
+
+
+def test_paths_file_objects_and_waveforms_agree(tmp_path, tone):
+    y = tone(330, 1.0)
+    path = tmp_path / "a.wav"
+    sf.write(path, y, 22050, subtype="FLOAT")
+    t = MFCCTransformer().fit([path])
+    with open(path, "rb") as handle:
+        out = t.transform([path, str(path), handle, y])
+    np.testing.assert_allclose(out, np.repeat(out[:1], 4, axis=0), rtol=1e-12)
+
+
+def test_memory_cache_skips_decoding_second_time(tmp_path, tone, monkeypatch):
+    path = tmp_path / "a.wav"
+    sf.write(path, tone(330, 1.0), 22050)
+    t = MFCCTransformer(memory=tmp_path / "cache").fit([path])
+    first = t.transform([path])
+    import generify.features._base as base
+
+    def fail(*args, **kwargs):
+        raise AssertionError("decoded although cached")
+
+    monkeypatch.setattr(base, "load_audio", fail)
+    np.testing.assert_array_equal(t.transform([path]), first)
+
+
+def test_n_jobs_gives_the_same_result(gtzan_dir):
+    files = sorted((gtzan_dir / "genres/jazz").glob("*.wav"))[:4]
+    serial = MFCCTransformer().fit_transform(files)
+    parallel = MFCCTransformer(n_jobs=2).fit_transform(files)
+    np.testing.assert_allclose(serial, parallel, rtol=1e-12)
+
+
+def test_on_error_skip_and_warn(tmp_path, tone):
+    good = tmp_path / "good.wav"
+    sf.write(good, tone(440, 0.5), 22050)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"garbage" * 100)
+    with pytest.raises(AudioError, match=r"bad\.wav"):
+        MFCCTransformer().fit_transform([good, bad])
+    t = MFCCTransformer(on_error="skip")
+    assert t.fit_transform([good, bad, good]).shape == (2, 13)
+    assert [(s.index, s.source) for s in t.skipped_] == [(1, str(bad))]
+    with pytest.warns(UserWarning, match=r"bad\.wav"):
+        MFCCTransformer(on_error="warn").fit_transform([bad, good])
+
+
+@pytest.mark.parametrize("X", ["song.wav", np.zeros(100), [None], [np.zeros((2, 3))], 42, []])
+def test_bad_input_forms_raise_value_errors(X):
+    with pytest.raises(ValueError):
+        MFCCTransformer().fit_transform(X)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"numcep": 0},
+        {"numcep": 30},
+        {"trim": 0.5},
+        {"statistics": ("median",)},
+        {"on_error": "ignore"},
+        {"sample_rate": 0},
+        {"winlen": -1.0},
+    ],
+)
+def test_invalid_parameters_raise_in_fit(params):
+    t = MFCCTransformer(**params)  # __init__ only stores
+    with pytest.raises(ValueError):
+        t.fit([np.zeros(1000)])
+
+
+def test_clone_pickle_pipeline(tone):
+    X = [tone(200 + 100 * i, 0.3) for i in range(4)]
+    pipe = make_pipeline(MFCCTransformer(numcep=8), StandardScaler())
+    out = pipe.fit_transform(X)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(pipe)).transform(X), out)
+    assert clone(pipe).get_params()["mfcctransformer__numcep"] == 8
