@@ -152,7 +152,7 @@ def load_gtzan_features(path: str | os.PathLike[str]) -> Bunch:
     i_feat = slice(2, 2 + len(FEATURE_NAMES))
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
             _check_header(csv_path, next(reader, None))
             for row in reader:
                 line = reader.line_num
