@@ -3,6 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from .audio import load_audio
+from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, GenerifyError, ModelError
 from .features import MFCCTransformer
 
@@ -15,6 +16,7 @@ __all__ = [
     "AudioError",
     "DatasetError",
     "GenerifyError",
+    "GenreClassifier",
     "MFCCTransformer",
     "ModelError",
     "__version__",

@@ -106,13 +106,23 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params_common()
-        sources = _as_sources(X)
+        self.fit_parameters()
+        sources = as_sources(X)
         for index, source in enumerate(sources):
             if isinstance(source, np.ndarray) and not np.isfinite(source).all():
                 raise AudioError(f"X[{index}]: waveform contains non-finite samples (NaN or inf)")
         if _is_numeric_batch(X):
             self.n_features_in_ = len(sources[0])
+        return self
+
+    def fit_parameters(self) -> AudioFeatureTransformer:
+        """Validate the parameters without looking at any audio (features are stateless).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params_common()
         self.n_features_out_ = len(self._feature_names())
         return self
 
@@ -183,7 +193,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             One per track that could be read (see ``on_error``).
         """
         self._validate_params_common()
-        sources = _as_sources(X)
+        sources = as_sources(X)
         spec = (type(self), self._feature_params())
         cached = _cached(self.memory)
         tasks = (
@@ -315,7 +325,7 @@ def _file_identity(source: Any) -> Any:
     return (os.fspath(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-def _as_sources(X: Any) -> list[Any]:
+def as_sources(X: Any) -> list[Any]:
     """Turn the accepted forms of ``X`` into a list of sources and float waveforms.
 
     Array-likes of numbers (2-D: one waveform per row) go through scikit-learn's
