@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 DPI = 100
+# Spectrogram frequency axis: 256 log-spaced bands from 30 Hz (the 2048-sample window's
+# 10.8 Hz bins at 22050 Hz cannot resolve a finer scale lower down) up to sr / 2.
+_F_MIN = 30.0
+_N_BANDS = 256
 
 
 def _new_figure(width: float, height: float) -> Figure:
@@ -290,6 +294,7 @@ def plot_classifier_comparison(
         labels=names,
         rotation=30 if long_names else 0,
         ha="right" if long_names else "center",
+        rotation_mode="anchor",
     )
     ax.set_ylabel(f"{comparison.scoring} per fold")
     ax.set_xlabel("classifier")
@@ -314,8 +319,9 @@ def plot_spectrograms(
 
     A quick look at how genres differ (a proof of concept before any model): pass one
     song per genre and the genres as ``labels``.  Power is short-time Fourier power
-    (2048-sample Hann window, 512-sample hop), in dB relative to the loudest bin of all
-    panels, so that loudness compares across panels; 80 dB below that is drawn black.
+    (2048-sample Hann window, 512-sample hop) averaged into 256 log-spaced bands from
+    30 Hz to ``sr / 2``, in dB relative to the loudest band of all panels, so that
+    loudness compares across panels; 80 dB below that is drawn black.
 
     Parameters
     ----------
@@ -405,10 +411,6 @@ def plot_spectrograms(
     used[0].set_yticks(np.log10(ticks), labels=[str(f) for f in ticks])
     fig.colorbar(image, ax=used, label="power (dB re. loudest band)", shrink=0.8, aspect=30)
     return _finish(fig, path)
-
-
-_F_MIN = 30.0  # Hz; below this music carries little and GTZAN's recordings mostly hum
-_N_BANDS = 256
 
 
 def _log_bands(freqs: np.ndarray, *, f_min: float, n_bands: int) -> tuple[np.ndarray, np.ndarray]:
