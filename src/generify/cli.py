@@ -1,0 +1,269 @@
+"""The ``generify`` command line: train, predict, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import DatasetError, GenerifyError
+
+EPILOG = """\
+examples:
+  generify predict song.mp3 other.flac          # the model shipped with generify
+  generify predict --json --model my.joblib *.wav
+  generify train path/to/GTZAN --split train+valid -o my.joblib
+  generify train path/to/genre-folders -o my.joblib --features mfcc
+  generify evaluate path/to/GTZAN --model my.joblib --split test --plots graphs/
+"""
+
+
+def _feature_factories() -> dict[str, Any]:
+    from .features import MFCCTransformer
+
+    return {
+        "mfcc": lambda: MFCCTransformer(),
+        "mfcc-rich": lambda: MFCCTransformer(statistics=("mean", "std", "delta_mean", "delta_std")),
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="generify",
+        description="Predict the genre of songs from their audio.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"generify {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train a model on GTZAN or a folder of genre folders",
+        description="Train a GenreClassifier on a dataset folder and save it.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_data_arguments(train)
+    train.add_argument("-o", "--output", required=True, type=Path, help="model file to write")
+    train.add_argument(
+        "--features",
+        choices=["mfcc", "mfcc-rich"],
+        default="mfcc",
+        help="feature set: the seed's 13 MFCC means (mfcc), MFCC mean/std/deltas "
+        "(mfcc-rich) or the 57 GTZAN-table features (gtzan); default: %(default)s",
+    )
+    train.add_argument(
+        "--segment-duration",
+        type=float,
+        default=30.0,
+        help="segment length in seconds (default: %(default)s)",
+    )
+    _add_runtime_arguments(train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="print the genre of audio files",
+        description="Print the most probable genres of each file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    predict.add_argument("files", nargs="+", type=Path, metavar="FILE", help="audio files")
+    predict.add_argument(
+        "--model", type=Path, help="model file (default: the model shipped with generify)"
+    )
+    predict.add_argument("--top", type=int, default=3, help="genres shown per file (default: 3)")
+    predict.add_argument("--json", action="store_true", help="print JSON instead of text")
+    predict.add_argument(
+        "--timeline", action="store_true", help="also give the genres of every segment"
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a model on a labelled dataset folder",
+        description="Evaluate a saved model on GTZAN or a folder of genre folders.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_data_arguments(evaluate)
+    evaluate.add_argument(
+        "--model", type=Path, help="model file (default: the model shipped with generify)"
+    )
+    evaluate.add_argument("--plots", type=Path, metavar="DIR", help="write figures (PNG) here")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_runtime_arguments(evaluate)
+    return parser
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "data_dir", type=Path, metavar="DATA_DIR", help="GTZAN or a folder of genre folders"
+    )
+    parser.add_argument(
+        "--split",
+        help='GTZAN artist-filtered split: "train", "valid", "test" or e.g. "train+valid"',
+    )
+
+
+def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n-jobs", type=int, default=None, help="parallel jobs (-1: all cores)")
+    parser.add_argument("--cache", type=Path, help="directory caching per-file features")
+    parser.add_argument(
+        "--on-error",
+        choices=["raise", "skip"],
+        default="skip",
+        help="an unreadable file stops the run (raise) or is left out and listed at the end "
+        "(skip, the default)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _load_data(data_dir: Path, split: str | None):
+    from .datasets import load_genre_folder, load_gtzan
+
+    try:
+        return load_gtzan(data_dir, split=split)
+    except DatasetError:
+        if split is not None:
+            raise
+    return load_genre_folder(data_dir)
+
+
+def _load(model_path: Path | None):
+    if model_path is None:
+        from .pretrained import load_pretrained
+
+        return load_pretrained()
+    from .persistence import load_model
+
+    return load_model(model_path)
+
+
+def _runtime(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "n_jobs": args.n_jobs,
+        "memory": None if args.cache is None else str(args.cache),
+        "on_error": args.on_error,
+        "verbose": not args.quiet and sys.stderr.isatty(),
+    }
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .classifier import GenreClassifier
+    from .persistence import save_model
+
+    data = _load_data(args.data_dir, args.split)
+    model = GenreClassifier(
+        _feature_factories()[args.features](),
+        segment_duration=args.segment_duration,
+        **_runtime(args),
+    )
+    model.fit(list(data.filenames), data.target)
+    path = save_model(model, args.output)
+    _report_skipped(getattr(model, "skipped_", []))
+    print(
+        f"trained on {model.n_tracks_} tracks ({model.n_segments_} segments) of "
+        f"{len(model.classes_)} genres; saved {path}"
+    )
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    model = _load(args.model)
+    results, failures = [], 0
+    for path in args.files:
+        try:
+            results.append(_predict_one(model, path, top=args.top, timeline=args.timeline))
+        except GenerifyError as exc:
+            failures += 1
+            results.append({"file": str(path), "error": str(exc)})
+            if not args.json:
+                print(f"generify: error: {exc}", file=sys.stderr)
+            continue
+        if not args.json:
+            print(_format_prediction(results[-1]))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    if failures:
+        print(f"generify: {failures} of {len(args.files)} files could not be read", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _predict_one(model, path: Path, *, top: int, timeline: bool) -> dict[str, Any]:
+    result = model.predict_timeline(path)
+    probabilities = result.probabilities.mean(axis=0)
+    order = probabilities.argsort()[::-1][:top]
+    out: dict[str, Any] = {
+        "file": str(path),
+        "genre": str(result.classes[order[0]]),
+        "top": [
+            {"genre": str(result.classes[i]), "probability": round(float(probabilities[i]), 4)}
+            for i in order
+        ],
+        "duration": round(float(result.ends[-1]), 2),
+    }
+    if timeline:
+        out["segments"] = result.to_dict()["segments"]
+    return out
+
+
+def _format_prediction(result: dict[str, Any]) -> str:
+    ranked = ", ".join(f"{t['genre']} {t['probability']:.2f}" for t in result["top"])
+    lines = [f"{result['file']}: {result['genre']}  ({ranked})"]
+    for segment in result.get("segments", []):
+        lines.append(f"  {segment['start']:8.1f}-{segment['end']:8.1f} s  {segment['genre']}")
+    return "\n".join(lines)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate
+
+    model = _load(args.model)
+    if hasattr(model, "features_") and model.features_ != "passthrough":
+        accepted = model.features_.get_params(deep=False)
+        model.features_.set_params(**{k: v for k, v in _runtime(args).items() if k in accepted})
+    model.set_params(on_error=args.on_error)
+    data = _load_data(args.data_dir, args.split)
+    report = evaluate(model, list(data.filenames), data.target)
+    _report_skipped(getattr(report, "skipped", []))
+    print(report.to_json() if args.json else report)
+    if args.plots is not None:
+        written = report.save_figures(args.plots)
+        print(f"wrote {len(written)} figures to {args.plots}", file=sys.stderr)
+    return 0
+
+
+def _report_skipped(skipped: Sequence[Any]) -> None:
+    for item in skipped:
+        print(f"generify: skipped {item.source}: {item.reason}", file=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"generify: warning: {message}", file=sys.stderr)
+
+
+COMMANDS = {"train": _train, "predict": _predict, "evaluate": _evaluate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return COMMANDS[args.command](args)
+    except (GenerifyError, OSError) as exc:
+        print(f"generify: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("generify: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
