@@ -45,6 +45,7 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from . import plotting
+from .classifier import GenreClassifier
 from .errors import DatasetError, ModelError
 
 __all__ = [
@@ -114,6 +115,9 @@ class EvaluationReport:
         Accuracy on each test fold (cross-validation only).
     flags : list of str
         Human-readable reasons to distrust the model; empty when none applies.
+    skipped : list
+        Inputs the model could not read and left out (``on_error="skip"``), as
+        :class:`~generify.features.SkippedFile` records; they are not in the scores.
     """
 
     labels: list
@@ -136,6 +140,7 @@ class EvaluationReport:
     model_name: str
     fold_accuracies: np.ndarray | None = None
     flags: list[str] = field(default_factory=list)
+    skipped: list = field(default_factory=list)
 
     @property
     def n_samples(self) -> int:
@@ -367,10 +372,13 @@ def evaluate(model: Any, X: Any, y: Any, *, labels: Sequence | None = None) -> E
         majority baseline or chance-level balanced accuracy.
     """
     y_true = _check_y(X, y)
-    y_pred = np.asarray(model.predict(X))
+    y_pred, raw_scores = _predict(model, X)
+    skipped = list(getattr(model, "skipped_", [])) if len(y_pred) < len(y_true) else []
+    if skipped:  # the model left unreadable inputs out of its predictions
+        y_true = np.delete(y_true, [s.index for s in skipped])
     classes = getattr(model, "classes_", None)
     labels = _resolve_labels(labels, classes, y_true, y_pred)
-    scores = None if classes is None else _class_scores(model, X, list(classes), labels)
+    scores = None if classes is None else _class_scores(raw_scores, model, list(classes), labels)
     majority = _majority(y_true)
     report = _build_report(
         y_true=y_true,
@@ -384,6 +392,7 @@ def evaluate(model: Any, X: Any, y: Any, *, labels: Sequence | None = None) -> E
         folds=[np.arange(len(y_true))],
         fold_accuracies=None,
     )
+    report.skipped = skipped
     _warn_flags(report)
     return report
 
@@ -761,16 +770,31 @@ def _resolve_labels(
     return labels
 
 
-def _class_scores(model: Any, X: Any, classes: list, labels: list) -> np.ndarray | None:
-    """Per-genre scores in ``labels`` order; NaN columns for genres the model does not know."""
-    if hasattr(model, "predict_proba"):
+def _predict(model: Any, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predictions and raw class scores.
+
+    A GenreClassifier decodes and featurizes every file on each call, and its
+    ``predict`` is by definition the arg-max of ``predict_proba``: one pass serves both.
+    Other models (SVC, DummyClassifier, ...) may predict otherwise, so both are asked.
+    """
+    if isinstance(model, GenreClassifier):
         raw = np.asarray(model.predict_proba(X), dtype=float)
-    elif hasattr(model, "decision_function"):
+        return np.asarray(model.classes_)[raw.argmax(axis=1)], raw
+    y_pred = np.asarray(model.predict(X))
+    if hasattr(model, "predict_proba"):
+        return y_pred, np.asarray(model.predict_proba(X), dtype=float)
+    if hasattr(model, "decision_function"):
         raw = np.asarray(model.decision_function(X), dtype=float)
-        if raw.ndim == 1:
-            # Binary decision functions score the second class only.
-            raw = np.column_stack([-raw, raw])
-    else:
+        # Binary decision functions score the second class only.
+        return y_pred, np.column_stack([-raw, raw]) if raw.ndim == 1 else raw
+    return y_pred, None
+
+
+def _class_scores(
+    raw: np.ndarray | None, model: Any, classes: list, labels: list
+) -> np.ndarray | None:
+    """Per-genre scores in ``labels`` order; NaN columns for genres the model does not know."""
+    if raw is None:
         return None
     if raw.ndim != 2 or raw.shape[1] != len(classes):
         raise ModelError(
@@ -824,10 +848,8 @@ def _fit_predict(
     model: Any, X: Any, y: np.ndarray, train: np.ndarray, test: np.ndarray, labels: list
 ) -> tuple[np.ndarray, np.ndarray | None]:
     model.fit(_take(X, train), y[train])
-    X_test = _take(X, test)
-    return np.asarray(model.predict(X_test)), _class_scores(
-        model, X_test, list(model.classes_), labels
-    )
+    y_pred, raw = _predict(model, _take(X, test))
+    return y_pred, _class_scores(raw, model, list(model.classes_), labels)
 
 
 def _fit_score(
