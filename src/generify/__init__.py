@@ -6,6 +6,7 @@ from .audio import load_audio
 from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, GenerifyError, ModelError
 from .features import MFCCTransformer
+from .persistence import load_model, save_model
 
 try:
     __version__ = version("generify")
@@ -21,4 +22,6 @@ __all__ = [
     "ModelError",
     "__version__",
     "load_audio",
+    "load_model",
+    "save_model",
 ]
