@@ -1,0 +1,437 @@
+"""Short-time spectral analysis in numpy: STFT, HPSS, onset strength, tempo, tuning.
+
+Each function reproduces the librosa function named in its docstring (librosa is not a
+dependency; its definitions are the reference), vectorised over all frames.
+Spectrograms here are laid out with **frames along the first axis**: shape
+``(n_frames, n_bins)`` with ``n_bins = n_fft // 2 + 1`` (the transpose of librosa's
+layout), so each frame is a contiguous row for the FFTs.
+
+Frame ``t`` of a centred analysis is centred on sample ``t * hop_length``: the signal is
+padded by ``n_fft // 2`` samples on both sides by reflection (``numpy.pad`` mode
+``"reflect"``, librosa's default before 0.10) and there are ``1 + len(y) // hop_length``
+frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+import scipy.ndimage
+
+from .filters import fft_frequencies
+
+__all__ = [
+    "estimate_tuning",
+    "frame",
+    "hann_window",
+    "harmonic_mask",
+    "istft",
+    "median_filter",
+    "onset_strength",
+    "piptrack",
+    "pitch_tuning",
+    "power_to_db",
+    "stft",
+    "tempo",
+    "tempogram",
+]
+
+_TINY = np.finfo(np.float64).tiny
+
+
+def hann_window(n: int) -> np.ndarray:
+    """Periodic ("DFT-even") Hann window of ``n`` samples, ``0.5 - 0.5 cos(2 pi k / n)``.
+
+    Computed as ``scipy.signal.get_window("hann", n, fftbins=True)`` does, bit for bit.
+    """
+    return 0.5 + 0.5 * np.cos(np.linspace(-np.pi, np.pi, n + 1)[:-1])
+
+
+def frame(y: np.ndarray, *, frame_length: int, hop_length: int) -> np.ndarray:
+    """Read-only view of ``y`` as frames: row ``t`` is ``y[t * hop : t * hop + frame_length]``.
+
+    Parameters
+    ----------
+    y : np.ndarray of shape (n_samples,)
+        Needs at least ``frame_length`` samples.
+    frame_length, hop_length : int
+        Frame length and hop in samples.
+
+    Returns
+    -------
+    np.ndarray of shape (1 + (n_samples - frame_length) // hop_length, frame_length)
+    """
+    return np.lib.stride_tricks.sliding_window_view(y, frame_length)[::hop_length]
+
+
+def stft(y: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512) -> np.ndarray:
+    """Centred short-time Fourier transform with a periodic Hann window.
+
+    Equals ``librosa.stft(y, n_fft=n_fft, hop_length=hop_length, pad_mode="reflect").T``.
+
+    Parameters
+    ----------
+    y : np.ndarray of shape (n_samples,)
+        Waveform, at least one sample.
+    n_fft : int, default=2048
+        Frame and FFT length in samples.
+    hop_length : int, default=512
+        Hop between frames in samples.
+
+    Returns
+    -------
+    np.ndarray of shape (1 + n_samples // hop_length, n_fft // 2 + 1), complex128
+    """
+    padded = np.pad(np.asarray(y, dtype=np.float64), n_fft // 2, mode="reflect")
+    frames = frame(padded, frame_length=n_fft, hop_length=hop_length)
+    return scipy.fft.rfft(frames * hann_window(n_fft), axis=1)
+
+
+def _overlap_add(frames: np.ndarray, hop_length: int) -> np.ndarray:
+    """Sum of ``frames`` (n_frames, n_fft) placed ``hop_length`` samples apart."""
+    n_frames, n_fft = frames.shape
+    n_parts = n_fft // hop_length
+    out = np.zeros((n_frames + n_parts - 1, hop_length))
+    for part in range(n_parts):
+        out[part : part + n_frames] += frames[:, part * hop_length : (part + 1) * hop_length]
+    return out.ravel()
+
+
+def istft(D: np.ndarray, *, hop_length: int = 512) -> np.ndarray:
+    """Inverse of :func:`stft` by windowed overlap-add, without a target length.
+
+    Equals ``librosa.istft(D.T, hop_length=hop_length)`` (no ``length``): the output has
+    ``hop_length * (n_frames - 1)`` samples, which for a spectrogram of ``n`` samples is
+    ``n`` rounded down to a multiple of ``hop_length``.  Older librosa then cut or
+    zero-padded the result to the input's length.
+
+    Parameters
+    ----------
+    D : np.ndarray of shape (n_frames, n_fft // 2 + 1), complex
+        Centred STFT (see :func:`stft`); ``n_fft`` must be a multiple of ``hop_length``.
+    hop_length : int, default=512
+        Hop between frames in samples.
+
+    Returns
+    -------
+    np.ndarray of shape (hop_length * (n_frames - 1),), float64
+    """
+    n_frames, n_bins = D.shape
+    n_fft = 2 * (n_bins - 1)
+    if n_fft % hop_length:
+        raise ValueError(f"n_fft={n_fft} must be a multiple of hop_length={hop_length}")
+    window = hann_window(n_fft)
+    signal = _overlap_add(scipy.fft.irfft(D, n=n_fft, axis=1) * window, hop_length)
+    norm = _overlap_add(np.broadcast_to(window**2, (n_frames, n_fft)), hop_length)
+    start = n_fft // 2
+    stop = start + hop_length * (n_frames - 1)
+    signal, norm = signal[start:stop], norm[start:stop]
+    return np.divide(signal, norm, out=signal, where=norm > _TINY)
+
+
+def power_to_db(
+    S: np.ndarray, *, ref: float = 1.0, amin: float = 1e-10, top_db: float | None = 80.0
+) -> np.ndarray:
+    """Power to decibels, ``10 log10(max(amin, S) / ref)``, floored ``top_db`` below the peak.
+
+    Equals ``librosa.power_to_db``.
+
+    Parameters
+    ----------
+    S : np.ndarray
+        Powers (non-negative).
+    ref : float, default=1.0
+        Power of 0 dB.
+    amin : float, default=1e-10
+        Smallest power considered.
+    top_db : float or None, default=80.0
+        Dynamic range kept below the largest value of the whole array, in dB.
+
+    Returns
+    -------
+    np.ndarray
+        Decibels, same shape as ``S``.
+    """
+    db = 10.0 * np.log10(np.maximum(amin, S))
+    db -= 10.0 * np.log10(max(amin, abs(ref)))
+    if top_db is not None:
+        np.maximum(db, db.max() - top_db, out=db)
+    return db
+
+
+def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
+    """Moving median of odd length ``size`` along one axis of a 2-D array.
+
+    Equals ``scipy.ndimage.median_filter`` with a ``size``-long footprint along ``axis``
+    and ``mode="reflect"`` (edges mirrored including the edge sample, numpy's
+    ``"symmetric"``).  The rows are padded, laid end to end and filtered as one 1-D
+    signal, which scipy does with its fast 1-D rank filter; the padding keeps every
+    retained window inside its own row.
+
+    Parameters
+    ----------
+    x : np.ndarray of shape (n_rows, n_columns)
+    size : int
+        Odd window length in samples.
+    axis : int
+        0 to filter along columns, 1 (or -1) along rows.
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as ``x``, float64.
+    """
+    if size % 2 != 1:
+        raise ValueError(f"size must be odd, got {size}")
+    x = np.asarray(x, dtype=np.float64)
+    if axis in (0, -2):
+        return median_filter(x.T, size=size, axis=1).T
+    half = size // 2
+    padded = np.pad(x, ((0, 0), (half, half)), mode="symmetric")
+    flat = scipy.ndimage.median_filter(padded.ravel(), size=size, mode="reflect")
+    return flat.reshape(padded.shape)[:, half : half + x.shape[1]]
+
+
+def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
+    """Soft harmonic mask of median-filtering HPSS (Fitzgerald 2010).
+
+    Equals the harmonic mask of ``librosa.decompose.hpss(S.T, kernel_size=kernel_size)``
+    (power 2, margin 1): with ``H`` the median of ``S`` over ``kernel_size`` frames and
+    ``P`` over ``kernel_size`` bins, the mask is ``H**2 / (H**2 + P**2)``, and 0.5 where
+    both are below the smallest normal float.  The percussive mask is ``1 - mask``.
+
+    Parameters
+    ----------
+    S : np.ndarray of shape (n_frames, n_bins)
+        Magnitude spectrogram.
+    kernel_size : int, default=31
+        Median filter length in frames and in bins (odd).
+
+    Returns
+    -------
+    np.ndarray of shape (n_frames, n_bins), values in [0, 1]
+    """
+    harm = median_filter(S, size=kernel_size, axis=0)
+    perc = median_filter(S, size=kernel_size, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = perc / harm
+        mask = 1.0 / (1.0 + ratio * ratio)
+    mask[np.maximum(harm, perc) < _TINY] = 0.5
+    return mask
+
+
+def onset_strength(
+    S_db: np.ndarray, *, lag: int = 1, n_fft: int = 2048, hop_length: int = 512
+) -> np.ndarray:
+    """Spectral-flux onset envelope aggregated by the median over bands.
+
+    Equals ``librosa.onset.onset_strength(S=S_db.T, aggregate=np.median)`` (the envelope
+    ``librosa.beat.beat_track`` computes): the positive part of the frame-to-frame
+    increase of each band, its median over bands, delayed by
+    ``lag + n_fft // (2 * hop_length)`` frames to undo the centring of the analysis.
+
+    Parameters
+    ----------
+    S_db : np.ndarray of shape (n_frames, n_bands)
+        Spectrogram in dB (librosa uses the 128-band mel spectrogram).
+    lag : int, default=1
+        Frames between the compared spectra.
+    n_fft, hop_length : int
+        Analysis frame length and hop in samples.
+
+    Returns
+    -------
+    np.ndarray of shape (n_frames,)
+    """
+    flux = np.maximum(0.0, S_db[lag:] - S_db[:-lag])
+    envelope = np.median(flux, axis=1) if flux.size else np.zeros(0)
+    delay = lag + n_fft // (2 * hop_length)
+    return np.concatenate((np.zeros(delay), envelope))[: S_db.shape[0]]
+
+
+def tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
+    """Local autocorrelation of an onset envelope (Grosche et al. 2010).
+
+    Equals ``librosa.feature.tempogram(onset_envelope=..., win_length=win_length).T``:
+    windows of ``win_length`` frames centred on each frame (edges padded with linear
+    ramps to 0), periodic-Hann weighted, autocorrelated and scaled to a peak of 1.
+
+    Parameters
+    ----------
+    onset_envelope : np.ndarray of shape (n_frames,)
+    win_length : int
+        Window length in frames; lags 0 .. win_length - 1 are returned.
+
+    Returns
+    -------
+    np.ndarray of shape (n_frames, win_length)
+    """
+    n = onset_envelope.shape[0]
+    half = win_length // 2
+    padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
+    frames = frame(padded, frame_length=win_length, hop_length=1)[:n] * hann_window(win_length)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    spectrum = scipy.fft.rfft(frames, n=n_pad, axis=1)
+    autocorr = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad, axis=1)
+    autocorr = autocorr[:, :win_length]
+    peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
+    return autocorr / np.where(peak < _TINY, 1.0, peak)
+
+
+def tempo(
+    onset_envelope: np.ndarray,
+    *,
+    sr: float,
+    hop_length: int = 512,
+    start_bpm: float = 120.0,
+    std_bpm: float = 1.0,
+    ac_size: float = 8.0,
+    max_tempo: float = 320.0,
+) -> float:
+    """Global tempo estimate of ``librosa.beat.beat_track`` (its returned ``tempo``).
+
+    The tempogram (windows of ``ac_size`` seconds) is averaged over frames; each lag's
+    value, as ``log1p(1e6 * value)``, is weighted by a log-normal prior on tempo centred on
+    ``start_bpm`` with ``std_bpm`` octaves of spread; lags faster than ``max_tempo`` are
+    excluded.  An envelope without any onset gives 0.0, as beat_track does.
+
+    Parameters
+    ----------
+    onset_envelope : np.ndarray of shape (n_frames,)
+        Onset strength per frame (see :func:`onset_strength`).
+    sr : float
+        Sampling rate in Hz.
+    hop_length : int, default=512
+        Hop between frames in samples.
+    start_bpm, std_bpm, ac_size, max_tempo : float
+        Prior centre (beats per minute), prior spread (octaves), autocorrelation window
+        (seconds) and fastest tempo considered (beats per minute).
+
+    Returns
+    -------
+    float
+        Tempo in beats per minute, ``60 * sr / (hop_length * lag)`` for the chosen lag.
+    """
+    if not onset_envelope.any():
+        return 0.0
+    win_length = int(ac_size * sr) // hop_length
+    mean_tg = tempogram(onset_envelope, win_length=win_length).mean(axis=0)
+    lags = np.arange(win_length)
+    with np.errstate(divide="ignore"):
+        bpms = 60.0 * sr / (hop_length * lags.astype(np.float64))
+        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
+    logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
+    return float(bpms[np.argmax(np.log1p(1e6 * mean_tg) + logprior)])
+
+
+def piptrack(
+    S: np.ndarray,
+    *,
+    sr: float,
+    n_fft: int,
+    fmin: float = 150.0,
+    fmax: float = 4000.0,
+    threshold: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral peaks with parabolic interpolation (``librosa.piptrack``).
+
+    A peak is a bin in ``[fmin, fmax)`` Hz that is a local maximum of its frame (greater
+    than the bin below, not less than the bin above) after values at or below
+    ``threshold`` times the frame's maximum are zeroed.
+
+    Parameters
+    ----------
+    S : np.ndarray of shape (n_frames, n_fft // 2 + 1)
+        Magnitude or power spectrogram (chroma's tuning uses power).
+    sr : float
+        Sampling rate in Hz.
+    n_fft : int
+        FFT size in samples.
+    fmin, fmax : float
+        Frequency range in Hz.
+    threshold : float
+        Fraction of each frame's maximum below which bins are ignored.
+
+    Returns
+    -------
+    pitches : np.ndarray of shape (n_peaks,)
+        Interpolated peak frequencies in Hz.
+    magnitudes : np.ndarray of shape (n_peaks,)
+        Interpolated peak heights, in the units of ``S``.
+    """
+    freqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < min(fmax, sr / 2.0)))
+    if band.size == 0 or S.shape[0] == 0:
+        return np.zeros(0), np.zeros(0)
+    lo, hi = band[0], band[-1] + 1  # with fmin >= 0 and fmax <= sr/2, 1 <= lo and hi < n_bins
+    kept = S * (S > threshold * S.max(axis=1, keepdims=True))
+    centre, below, above = kept[:, lo:hi], kept[:, lo - 1 : hi - 1], kept[:, lo + 1 : hi + 1]
+    frames_idx, offset = np.nonzero((centre > below) & (centre >= above))
+    k = offset + lo
+    s0, sm, sp = S[frames_idx, k], S[frames_idx, k - 1], S[frames_idx, k + 1]
+    curvature = sp + sm - 2.0 * s0
+    slope = (sp - sm) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(slope) >= np.abs(curvature), 0.0, -slope / curvature)
+    return (k + shift) * float(sr) / n_fft, s0 + 0.5 * slope * shift
+
+
+def pitch_tuning(
+    frequencies: np.ndarray, *, resolution: float = 0.01, bins_per_octave: int = 12
+) -> float:
+    """Most common deviation of ``frequencies`` from the A440 grid (``librosa.pitch_tuning``).
+
+    Parameters
+    ----------
+    frequencies : np.ndarray
+        Frequencies in Hz; values <= 0 are ignored.
+    resolution : float, default=0.01
+        Histogram resolution in fractions of a bin.
+    bins_per_octave : int, default=12
+
+    Returns
+    -------
+    float
+        Deviation in fractions of a bin, in [-0.5, 0.5); 0.0 without frequencies.
+    """
+    frequencies = frequencies[frequencies > 0]
+    if frequencies.size == 0:
+        return 0.0
+    residual = np.mod(bins_per_octave * np.log2(frequencies / (440.0 / 16)), 1.0)
+    residual[residual >= 0.5] -= 1.0
+    edges = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
+    counts, _ = np.histogram(residual, edges)
+    return float(edges[np.argmax(counts)])
+
+
+def estimate_tuning(
+    S: np.ndarray, *, sr: float, n_fft: int, resolution: float = 0.01, bins_per_octave: int = 12
+) -> float:
+    """Tuning deviation from A440 of a spectrogram (``librosa.estimate_tuning(S=...)``).
+
+    The :func:`pitch_tuning` of the :func:`piptrack` peaks at least as strong as their
+    median.
+
+    Parameters
+    ----------
+    S : np.ndarray of shape (n_frames, n_fft // 2 + 1)
+        Power spectrogram.
+    sr : float
+        Sampling rate in Hz.
+    n_fft : int
+        FFT size in samples.
+    resolution : float, default=0.01
+        In fractions of a bin.
+    bins_per_octave : int, default=12
+
+    Returns
+    -------
+    float
+        Deviation in fractions of a bin, in [-0.5, 0.5).
+    """
+    pitches, mags = piptrack(S, sr=sr, n_fft=n_fft)
+    positive = pitches > 0
+    if not positive.any():
+        return 0.0
+    keep = positive & (mags >= np.median(mags[positive]))
+    return pitch_tuning(pitches[keep], resolution=resolution, bins_per_octave=bins_per_octave)
