@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..audio import describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
+from ._analysis import Analysis
 
 __all__ = ["AudioFeatureTransformer", "SkippedFile", "TrackSegments"]
 
@@ -71,7 +72,8 @@ class TrackSegments:
 class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
     """Base class of generify's audio feature transformers.
 
-    Subclasses implement :meth:`_feature_names` and :meth:`_waveform_features`, and
+    Subclasses implement :meth:`_feature_names` and either :meth:`_analysis_features`
+    (from the segment's shared :class:`Analysis`) or :meth:`_waveform_features`, and
     list in their ``__init__`` the common parameters ``sample_rate``, ``n_jobs``,
     ``memory``, ``verbose`` and ``on_error`` beside their own.
 
@@ -85,7 +87,16 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         raise NotImplementedError
 
     def _waveform_features(self, y: np.ndarray) -> np.ndarray:
-        """Features of one mono float waveform sampled at ``self.sample_rate``."""
+        """Features of one mono float waveform sampled at ``self.sample_rate``.
+
+        By default the waveform is analysed once (:class:`Analysis`) and handed to
+        :meth:`_analysis_features`; families that only need the raw samples override
+        this method instead.
+        """
+        return self._analysis_features(Analysis(y, sample_rate=self.sample_rate))
+
+    def _analysis_features(self, analysis: Analysis) -> np.ndarray:
+        """Features of one segment from its shared spectral analysis."""
         raise NotImplementedError
 
     def _validate_feature_params(self) -> None:

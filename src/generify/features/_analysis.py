@@ -1,0 +1,186 @@
+"""One segment's short-time analysis, computed once and shared by every feature family.
+
+A family that needs the spectrum asks an :class:`Analysis` for it instead of computing
+it: each view (STFT, power, mel bands, onset envelope, tempogram, ...) is computed on
+first use and kept, so when several families describe the same segment
+(:class:`~generify.features.CombinedFeatures`) the waveform is transformed only once.
+
+Conventions (librosa's defaults, see :mod:`generify.spectral`): frames of
+``n_fft = 2048`` samples every ``hop_length = 512`` samples, centred (frame ``t`` is
+centred on sample ``t * hop_length``, reflect padding), periodic Hann window;
+spectrograms have frames along the first axis.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+
+import numpy as np
+
+from .. import spectral
+from ..filters import chroma_filterbank, fft_frequencies, mel_filterbank
+
+__all__ = ["Analysis"]
+
+N_FFT = 2048
+HOP_LENGTH = 512
+N_MELS = 128
+#: Autocorrelation window of the tempogram in seconds (librosa's ``beat_track`` uses 8 s).
+TEMPOGRAM_SECONDS = 8.0
+
+
+@cache
+def _mel_bank(sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    return mel_filterbank(sr=sr, n_fft=n_fft, n_mels=n_mels).T.copy()
+
+
+@cache
+def _chroma_bank(sr: int, n_fft: int) -> np.ndarray:
+    return chroma_filterbank(sr=sr, n_fft=n_fft).T.copy()
+
+
+class Analysis:
+    """Lazily computed, memoised spectral views of one mono waveform.
+
+    Parameters
+    ----------
+    y : np.ndarray of shape (n_samples,)
+        Mono waveform, floats in [-1, 1], at least one sample.
+    sample_rate : int
+        Sampling rate of ``y`` in Hz.
+    n_fft : int, default=2048
+        Frame and FFT length in samples.
+    hop_length : int, default=512
+        Hop between frames in samples.
+
+    Attributes
+    ----------
+    y : np.ndarray of shape (n_samples,), float64
+        The waveform.
+    n_frames : int
+        ``1 + n_samples // hop_length`` analysis frames.
+
+    Notes
+    -----
+    Views are ``functools.cached_property`` attributes: reading one computes it (and what
+    it depends on) once; later reads return the same array, which callers must not
+    modify.
+    """
+
+    def __init__(
+        self, y: np.ndarray, *, sample_rate: int, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH
+    ):
+        self.y = np.asarray(y, dtype=np.float64)
+        self.sample_rate = int(sample_rate)
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.n_frames = 1 + self.y.shape[0] // hop_length
+
+    @property
+    def duration(self) -> float:
+        """Length of the waveform in seconds."""
+        return self.y.shape[0] / self.sample_rate
+
+    @property
+    def frame_rate(self) -> float:
+        """Analysis frames per second (Hz)."""
+        return self.sample_rate / self.hop_length
+
+    # -- spectrum ---------------------------------------------------------------------
+
+    @cached_property
+    def stft(self) -> np.ndarray:
+        """Complex STFT, shape ``(n_frames, n_fft // 2 + 1)`` (:func:`generify.spectral.stft`)."""
+        return spectral.stft(self.y, n_fft=self.n_fft, hop_length=self.hop_length)
+
+    @cached_property
+    def power(self) -> np.ndarray:
+        """Power spectrogram ``|STFT|**2``, shape ``(n_frames, n_bins)``."""
+        D = self.stft
+        return D.real**2 + D.imag**2
+
+    @cached_property
+    def magnitude(self) -> np.ndarray:
+        """Magnitude spectrogram ``|STFT|``, shape ``(n_frames, n_bins)``."""
+        return np.sqrt(self.power)
+
+    @cached_property
+    def frequencies(self) -> np.ndarray:
+        """Centre frequency of each STFT bin in Hz, shape ``(n_bins,)``."""
+        return fft_frequencies(sr=self.sample_rate, n_fft=self.n_fft)
+
+    @cached_property
+    def mel_power(self) -> np.ndarray:
+        """Power in 128 Slaney mel bands from 0 Hz to Nyquist, shape ``(n_frames, 128)``."""
+        return self.power @ _mel_bank(self.sample_rate, self.n_fft, N_MELS)
+
+    @cached_property
+    def mel_db(self) -> np.ndarray:
+        """:attr:`mel_power` in dB (re 1, floored 80 dB below the segment's peak)."""
+        return spectral.power_to_db(self.mel_power)
+
+    @cached_property
+    def chroma(self) -> np.ndarray:
+        """Pitch-class energies (C, C#, ..., B), shape ``(n_frames, 12)``, not normalised.
+
+        The power spectrum through :func:`generify.filters.chroma_filterbank` (A440
+        tuning).
+        """
+        return self.power @ _chroma_bank(self.sample_rate, self.n_fft)
+
+    # -- rhythm -----------------------------------------------------------------------
+
+    @cached_property
+    def onset_envelope(self) -> np.ndarray:
+        """Onset strength per frame: median over mel bands of the positive dB flux.
+
+        Shape ``(n_frames,)``; see :func:`generify.spectral.onset_strength`.
+        """
+        return spectral.onset_strength(self.mel_db, n_fft=self.n_fft, hop_length=self.hop_length)
+
+    @cached_property
+    def tempogram_lags(self) -> int:
+        """Lags of the tempogram: ``int(8 s * sample_rate) // hop_length`` frames."""
+        return int(TEMPOGRAM_SECONDS * self.sample_rate) // self.hop_length
+
+    @cached_property
+    def mean_tempogram(self) -> np.ndarray:
+        """Autocorrelation tempogram of the onset envelope averaged over frames.
+
+        Shape ``(tempogram_lags,)``; entry ``k`` is the mean over frames of the local
+        autocorrelation at a lag of ``k`` frames (a tempo of ``60 * frame_rate / k``
+        beats per minute), each frame scaled to 1 at lag 0 (0 for frames without onsets);
+        see :func:`generify.spectral.tempogram`.
+        """
+        local = spectral.tempogram(self.onset_envelope, win_length=self.tempogram_lags)
+        return local.mean(axis=0)
+
+    # -- waveform frames --------------------------------------------------------------
+
+    @cached_property
+    def _padded(self) -> np.ndarray:
+        return np.pad(self.y, self.n_fft // 2, mode="reflect")
+
+    @cached_property
+    def _frame_starts(self) -> np.ndarray:
+        return np.arange(self.n_frames) * self.hop_length
+
+    @cached_property
+    def rms(self) -> np.ndarray:
+        """Root-mean-square amplitude of each centred ``n_fft``-sample frame, ``(n_frames,)``."""
+        energy = np.concatenate(([0.0], np.cumsum(self._padded**2)))
+        starts = self._frame_starts
+        sums = energy[starts + self.n_fft] - energy[starts]
+        return np.sqrt(np.maximum(sums, 0.0) / self.n_fft)
+
+    @cached_property
+    def zero_crossing_rate(self) -> np.ndarray:
+        """Fraction of sample pairs in each centred frame whose signs differ, ``(n_frames,)``.
+
+        Samples within 1e-10 of zero count as positive (librosa's threshold), so
+        digital silence has no crossings.
+        """
+        negative = self._padded < -1e-10
+        crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1])))
+        starts = self._frame_starts
+        return (crossings[starts + self.n_fft - 1] - crossings[starts]) / self.n_fft
