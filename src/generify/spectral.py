@@ -91,7 +91,7 @@ def _overlap_add(frames: np.ndarray, hop_length: int) -> np.ndarray:
     """Sum of ``frames`` (n_frames, n_fft) placed ``hop_length`` samples apart."""
     n_frames, n_fft = frames.shape
     n_parts = n_fft // hop_length
-    out = np.zeros((n_frames + n_parts - 1, hop_length))
+    out = np.zeros((n_frames + n_parts - 1, hop_length), dtype=frames.dtype)
     for part in range(n_parts):
         out[part : part + n_frames] += frames[:, part * hop_length : (part + 1) * hop_length]
     return out.ravel()
@@ -114,14 +114,17 @@ def istft(D: np.ndarray, *, hop_length: int = 512) -> np.ndarray:
 
     Returns
     -------
-    np.ndarray of shape (hop_length * (n_frames - 1),), float64
+    np.ndarray of shape (hop_length * (n_frames - 1),)
+        float32 for complex64 input, else float64.
     """
     n_frames, n_bins = D.shape
     n_fft = 2 * (n_bins - 1)
     if n_fft % hop_length:
         raise ValueError(f"n_fft={n_fft} must be a multiple of hop_length={hop_length}")
-    window = hann_window(n_fft)
-    signal = _overlap_add(scipy.fft.irfft(D, n=n_fft, axis=1) * window, hop_length)
+    frames = scipy.fft.irfft(D, n=n_fft, axis=1)
+    window = hann_window(n_fft).astype(frames.dtype)
+    frames *= window
+    signal = _overlap_add(frames, hop_length)
     norm = _overlap_add(np.broadcast_to(window**2, (n_frames, n_fft)), hop_length)
     start = n_fft // 2
     stop = start + hop_length * (n_frames - 1)
@@ -165,12 +168,13 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     Equals ``scipy.ndimage.median_filter`` with a ``size``-long footprint along ``axis``
     and ``mode="reflect"`` (edges mirrored including the edge sample, numpy's
     ``"symmetric"``).  The rows are padded, laid end to end and filtered as one 1-D
-    signal, which scipy does with its fast 1-D rank filter; the padding keeps every
-    retained window inside its own row.
+    signal by scipy's fast 1-D rank filter (the padding keeps every retained window inside
+    its own row), on integer keys that sort like the floats: comparing int64 is cheaper.
 
     Parameters
     ----------
     x : np.ndarray of shape (n_rows, n_columns)
+        Finite values.
     size : int
         Odd window length in samples.
     axis : int
@@ -187,9 +191,13 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     if axis in (0, -2):
         return median_filter(x.T, size=size, axis=1).T
     half = size // 2
-    padded = np.pad(x, ((0, 0), (half, half)), mode="symmetric")
-    flat = scipy.ndimage.median_filter(padded.ravel(), size=size, mode="reflect")
-    return flat.reshape(padded.shape)[:, half : half + x.shape[1]]
+    keys = np.pad(x, ((0, 0), (half, half)), mode="symmetric").view(np.int64)
+    # IEEE-754 bit patterns sort like the numbers once negatives have their magnitude
+    # bits flipped; the map is its own inverse.
+    keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    flat = scipy.ndimage.median_filter(keys.ravel(), size=size, mode="reflect")
+    flat ^= (flat >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    return flat.view(np.float64).reshape(keys.shape)[:, half : half + x.shape[1]]
 
 
 def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
@@ -213,10 +221,13 @@ def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
     """
     harm = median_filter(S, size=kernel_size, axis=0)
     perc = median_filter(S, size=kernel_size, axis=1)
+    bad = np.maximum(harm, perc) < _TINY
+    harm *= harm
+    perc *= perc
+    perc += harm
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = perc / harm
-        mask = 1.0 / (1.0 + ratio * ratio)
-    mask[np.maximum(harm, perc) < _TINY] = 0.5
+        mask = np.divide(harm, perc, out=harm)
+    mask[bad] = 0.5
     return mask
 
 
@@ -364,8 +375,9 @@ def piptrack(
     if band.size == 0 or S.shape[0] == 0:
         return np.zeros(0), np.zeros(0)
     lo, hi = band[0], band[-1] + 1  # with fmin >= 0 and fmax <= sr/2, 1 <= lo and hi < n_bins
-    kept = S * (S > threshold * S.max(axis=1, keepdims=True))
-    centre, below, above = kept[:, lo:hi], kept[:, lo - 1 : hi - 1], kept[:, lo + 1 : hi + 1]
+    near = S[:, lo - 1 : hi + 1]
+    kept = near * (near > threshold * S.max(axis=1, keepdims=True))
+    centre, below, above = kept[:, 1:-1], kept[:, :-2], kept[:, 2:]
     frames_idx, offset = np.nonzero((centre > below) & (centre >= above))
     k = offset + lo
     s0, sm, sp = S[frames_idx, k], S[frames_idx, k - 1], S[frames_idx, k + 1]

@@ -5,8 +5,11 @@ DRAFT docstring: convention details are filled in below once measured.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.fft
+import scipy.sparse
 
 from .. import spectral
 from ..errors import AudioError
@@ -35,12 +38,25 @@ GTZAN_FEATURE_NAMES: tuple[str, ...] = (
 
 N_FFT = 2048
 HOP_LENGTH = 512
+N_MFCC = 20
 _TINY = np.finfo(np.float64).tiny
 
 
+@functools.lru_cache(maxsize=8)
+def _mel_basis(sr: int) -> scipy.sparse.csr_matrix:
+    """Sparse 128-band Slaney mel filterbank: 2 of its 128 rows touch any one FFT bin."""
+    return scipy.sparse.csr_matrix(mel_filterbank(sr=sr, n_fft=N_FFT))
+
+
 def _mean_var(x: np.ndarray) -> tuple[float, float]:
-    mean = float(np.mean(x)) if x.size else 0.0
-    return mean, float(np.mean((x - mean) ** 2)) if x.size else 0.0
+    mean = x.mean()
+    return float(mean), float(np.mean(np.square(x - mean)))
+
+
+def _framed_stats(x: np.ndarray, *, pad_mode: str) -> np.ndarray:
+    """Frames of ``N_FFT`` samples every ``HOP_LENGTH``, centred, edges padded by ``pad_mode``."""
+    padded = np.pad(x, N_FFT // 2, mode=pad_mode)
+    return spectral.frame(padded, frame_length=N_FFT, hop_length=HOP_LENGTH)
 
 
 def gtzan_features(y: np.ndarray, *, sr: int = 22050) -> np.ndarray:
@@ -70,55 +86,57 @@ def gtzan_features(y: np.ndarray, *, sr: int = 22050) -> np.ndarray:
     y = y.astype(np.float64, copy=False)
     if not np.isfinite(y).all():
         raise AudioError("waveform contains non-finite samples (NaN or inf)")
+    out: list[float] = []
 
     D = spectral.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH)
-    power = D.real**2 + D.imag**2
+    power = np.square(D.real)
+    power += np.square(D.imag)
     magnitude = np.sqrt(power)
-    freqs = fft_frequencies(sr=sr, n_fft=N_FFT)
-    out: list[float] = []
+    # The table's librosa held the STFT in complex64: the rolloff (a threshold crossing)
+    # and the HPSS waveforms use that precision.
+    D32 = D.astype(np.complex64)
 
     tuning = spectral.estimate_tuning(power, sr=sr, n_fft=N_FFT)
     chroma = power @ chroma_filterbank(sr=sr, n_fft=N_FFT, tuning=tuning).T
     peak = chroma.max(axis=1, keepdims=True)
     out += _mean_var(chroma / np.where(peak < _TINY, 1.0, peak))
 
-    padded = np.pad(y, N_FFT // 2, mode="reflect")
-    frames = spectral.frame(padded, frame_length=N_FFT, hop_length=HOP_LENGTH)
+    frames = _framed_stats(y, pad_mode="reflect")
     out += _mean_var(np.sqrt(np.einsum("ij,ij->i", frames, frames) / N_FFT))
 
+    freqs = fft_frequencies(sr=sr, n_fft=N_FFT)
     total = magnitude.sum(axis=1)
-    total = np.where(total < _TINY, 1.0, total)
-    moments = magnitude @ np.stack([freqs, freqs**2]).T / total[:, None]
+    total[total < _TINY] = 1.0  # silent frames stay unnormalised, as in librosa
+    moments = magnitude @ np.stack([freqs, freqs**2], axis=1) / total[:, None]
     centroid = moments[:, 0]
     out += _mean_var(centroid)
     out += _mean_var(np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0)))
 
-    # Rolloff picks a bin by comparing cumulative sums, so rounding decides ties; the table
-    # was computed from float32 magnitudes summed in float32, and so is this.
-    mag32 = np.abs(D.astype(np.complex64))
-    cumulative = np.cumsum(mag32, axis=1)
+    cumulative = np.cumsum(np.abs(D32), axis=1)
     reached = cumulative >= np.float32(0.85) * cumulative[:, -1:]
     out += _mean_var(freqs[np.argmax(reached, axis=1)])
 
-    edge_padded = np.pad(y, N_FFT // 2, mode="edge")
-    negative = edge_padded < -1e-10
+    negative = np.pad(y, N_FFT // 2, mode="edge") < -1e-10
     crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1])))
-    starts = np.arange(0, edge_padded.size - N_FFT + 1, HOP_LENGTH)
+    starts = np.arange(D.shape[0]) * HOP_LENGTH
     out += _mean_var((crossings[starts + N_FFT - 1] - crossings[starts]) / N_FFT)
 
-    mask = spectral.harmonic_mask(magnitude, kernel_size=31)
-    harmonic = spectral.istft(D * mask, hop_length=HOP_LENGTH)
-    n_out = harmonic.size
-    harmonic = np.concatenate((harmonic, np.zeros(y.size - n_out)))
-    percussive = np.concatenate((y[:n_out], np.zeros(y.size - n_out))) - harmonic
+    mask = spectral.harmonic_mask(magnitude, kernel_size=31).astype(np.float32)
+    harmonic = spectral.istft(D32 * mask, hop_length=HOP_LENGTH)
+    # The soft masks sum to 1 and the STFT inverts exactly, so the percussive waveform
+    # is the (equally cut) input minus the harmonic one.
+    n_kept = harmonic.size
+    harmonic = np.concatenate((harmonic, np.zeros(y.size - n_kept)))
+    percussive = np.concatenate((y[:n_kept], np.zeros(y.size - n_kept))) - harmonic
     out += _mean_var(harmonic)
     out += _mean_var(percussive)
 
-    mel_db = spectral.power_to_db(power @ mel_filterbank(sr=sr, n_fft=N_FFT).T)
+    mel_db = spectral.power_to_db((_mel_basis(sr) @ power.T).T)
     onsets = spectral.onset_strength(mel_db, n_fft=N_FFT, hop_length=HOP_LENGTH)
     out.append(spectral.tempo(onsets, sr=sr, hop_length=HOP_LENGTH))
 
-    mfcc = scipy.fft.dct(mel_db, type=2, norm="ortho", axis=1)[:, :20]
-    for k in range(20):
-        out += _mean_var(mfcc[:, k])
+    mfcc = scipy.fft.dct(mel_db, type=2, norm="ortho", axis=1)[:, :N_MFCC]
+    means = mfcc.mean(axis=0)
+    variances = np.mean(np.square(mfcc - means), axis=0)
+    out += np.column_stack((means, variances)).ravel().tolist()
     return np.asarray(out, dtype=np.float64)
