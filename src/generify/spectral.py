@@ -33,6 +33,7 @@ __all__ = [
     "power_to_db",
     "stft",
     "tempo",
+    "tempo_from_tempogram",
     "tempogram",
 ]
 
@@ -301,10 +302,9 @@ def tempo(
 ) -> float:
     """Global tempo estimate of ``librosa.beat.beat_track`` (its returned ``tempo``).
 
-    The tempogram (windows of ``ac_size`` seconds) is averaged over frames; each lag's
-    value, as ``log1p(1e6 * value)``, is weighted by a log-normal prior on tempo centred on
-    ``start_bpm`` with ``std_bpm`` octaves of spread; lags faster than ``max_tempo`` are
-    excluded.  An envelope without any onset gives 0.0, as beat_track does.
+    The :func:`tempogram` over windows of ``ac_size`` seconds, averaged over frames, goes
+    to :func:`tempo_from_tempogram`.  An envelope without any onset gives 0.0, as
+    beat_track does.
 
     Parameters
     ----------
@@ -314,25 +314,70 @@ def tempo(
         Sampling rate in Hz.
     hop_length : int, default=512
         Hop between frames in samples.
-    start_bpm, std_bpm, ac_size, max_tempo : float
-        Prior centre (beats per minute), prior spread (octaves), autocorrelation window
-        (seconds) and fastest tempo considered (beats per minute).
+    start_bpm, std_bpm, max_tempo : float
+        See :func:`tempo_from_tempogram`.
+    ac_size : float, default=8.0
+        Autocorrelation window in seconds.
 
     Returns
     -------
     float
-        Tempo in beats per minute, ``60 * sr / (hop_length * lag)`` for the chosen lag.
+        Tempo in beats per minute.
     """
     if not onset_envelope.any():
         return 0.0
     win_length = int(ac_size * sr) // hop_length
-    mean_tg = tempogram(onset_envelope, win_length=win_length).mean(axis=0)
-    lags = np.arange(win_length)
+    return tempo_from_tempogram(
+        tempogram(onset_envelope, win_length=win_length).mean(axis=0),
+        sr=sr,
+        hop_length=hop_length,
+        start_bpm=start_bpm,
+        std_bpm=std_bpm,
+        max_tempo=max_tempo,
+    )
+
+
+def tempo_from_tempogram(
+    mean_tempogram: np.ndarray,
+    *,
+    sr: float,
+    hop_length: int = 512,
+    start_bpm: float = 120.0,
+    std_bpm: float = 1.0,
+    max_tempo: float = 320.0,
+) -> float:
+    """The lag of a mean tempogram that ``librosa.feature.tempo`` picks, in beats per minute.
+
+    Each lag's value, as ``log1p(1e6 * value)``, is weighted by a log-normal prior on tempo
+    centred on ``start_bpm`` with ``std_bpm`` octaves of spread; lags faster than
+    ``max_tempo`` are excluded.
+
+    Parameters
+    ----------
+    mean_tempogram : np.ndarray of shape (n_lags,)
+        Autocorrelation at lags 0 .. n_lags - 1 frames, averaged over frames.
+    sr : float
+        Sampling rate in Hz.
+    hop_length : int, default=512
+        Hop between frames in samples.
+    start_bpm : float, default=120.0
+        Centre of the prior in beats per minute.
+    std_bpm : float, default=1.0
+        Spread of the prior in octaves.
+    max_tempo : float, default=320.0
+        Fastest tempo considered, in beats per minute.
+
+    Returns
+    -------
+    float
+        ``60 * sr / (hop_length * lag)`` for the chosen lag.
+    """
+    lags = np.arange(mean_tempogram.shape[0], dtype=np.float64)
     with np.errstate(divide="ignore"):
-        bpms = 60.0 * sr / (hop_length * lags.astype(np.float64))
+        bpms = 60.0 * sr / (hop_length * lags)
         logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
     logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
-    return float(bpms[np.argmax(np.log1p(1e6 * mean_tg) + logprior)])
+    return float(bpms[np.argmax(np.log1p(1e6 * mean_tempogram) + logprior)])
 
 
 def piptrack(
