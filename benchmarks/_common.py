@@ -32,7 +32,7 @@ AUDIO_SUFFIXES = {".wav", ".au", ".mp3", ".m4a", ".flac", ".ogg"}
 def require_data() -> Path:
     """``../shared/data``, or exit with a message saying where it was looked for."""
     if not (SHARED_DATA / "README.md").is_file():
-        sys.exit(f"real audio not found at {SHARED_DATA} (the ../shared/data folder beside the repo)")
+        sys.exit(f"real audio not found at {SHARED_DATA} (../shared/data beside the repository)")
     return SHARED_DATA
 
 
@@ -79,10 +79,10 @@ def header(title: str) -> None:
     print()
 
 
-def cpu_seconds(function: Callable[[], object]) -> float:
-    """CPU time of one call, in seconds."""
+def cpu_seconds(function: Callable[..., object], *args: object) -> float:
+    """CPU time of one call ``function(*args)``, in seconds."""
     start = time.process_time()
-    function()
+    function(*args)
     return time.process_time() - start
 
 

@@ -67,7 +67,7 @@ def main() -> None:
             best = dict.fromkeys(methods, np.inf)
             for _ in range(args.rounds):
                 for name, method in methods.items():
-                    best[name] = min(best[name], cpu_seconds(lambda m=method: m(y, y64, sr)))
+                    best[name] = min(best[name], cpu_seconds(method, y, y64, sr))
             for name, value in best.items():
                 times[name].append(value)
             reference = psf.mfcc(y64, samplerate=sr, nfft=1024)
