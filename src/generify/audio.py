@@ -8,7 +8,10 @@ installed.
 
 from __future__ import annotations
 
+import io
+import math
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +27,22 @@ from .errors import AudioError
 __all__ = ["AudioInfo", "AudioSource", "audio_info", "describe_source", "iter_blocks", "load_audio"]
 
 AudioSource = str | os.PathLike | BinaryIO
+
+#: Native sampling rates (Hz) accepted from a file's header.  Real audio lies between
+#: telephone (8 kHz) and DXD (768 kHz); a rate outside this range is a damaged header,
+#: and resampling from it could need terabytes (2**31 Hz) or hours (1 Hz).
+PLAUSIBLE_RATES = (1_000, 1_000_000)
+
+#: Largest denominator of a resampling ratio.  The polyphase filter has about 20 taps
+#: per unit of the ratio's terms, so the ratio of an odd rate (22050/999983 from
+#: 999983 Hz) is replaced by the nearest fraction with a denominator within this bound:
+#: the filter stays short and the rate error below 1e-4 (0.2 cent, inaudible).
+MAX_RATIO_TERM = 10_000
+
+#: Samples decoded per libsndfile call.  soundfile allocates the frames asked for up
+#: front, and a damaged header can claim terabytes, so reads go in bounded chunks and
+#: stop at the real end of the data.
+_CHUNK_SAMPLES = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -61,29 +80,81 @@ def describe_source(source: Any) -> str:
     return f"<{type(source).__name__}>"
 
 
-def _check_source(source: Any) -> None:
+def _is_seconds(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (bool is not)."""
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+    )
+
+
+def _check_source(source: Any) -> Any:
+    """Reject what cannot be audio; return the source, in memory if it cannot seek."""
     name = describe_source(source)
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise AudioError(f"{name}: no such file")
-        if path.is_dir():
+        if not name:
+            raise AudioError("'': empty path, not an audio file")
+        try:
+            mode = Path(source).stat()
+        except FileNotFoundError:
+            raise AudioError(f"{name}: no such file") from None
+        except (OSError, ValueError) as exc:  # too long, NUL byte, permission, I/O error
+            raise AudioError(f"{name}: cannot be accessed ({exc})") from exc
+        if stat.S_ISDIR(mode.st_mode):
             raise AudioError(f"{name}: is a directory, not an audio file")
-        if path.stat().st_size == 0:
+        if not stat.S_ISREG(mode.st_mode):
+            # opening a FIFO blocks until a writer comes; a device may never end
+            raise AudioError(f"{name}: not a regular file (a pipe, socket or device)")
+        if mode.st_size == 0:
             raise AudioError(f"{name}: empty file (0 bytes)")
-    elif not (hasattr(source, "read") and hasattr(source, "seek")):
+        return source
+    if isinstance(source, io.TextIOBase):
+        raise AudioError(f"{name}: file object is open in text mode; open it with mode 'rb'")
+    if not hasattr(source, "read"):
         raise AudioError(
             f"{name}: not an audio source; expected a path or a binary file object, "
             f"got {type(source).__name__}"
         )
+    if getattr(source, "closed", False):
+        raise AudioError(f"{name}: file object is closed")
+    seekable = getattr(source, "seekable", None)
+    if seekable is not None and seekable():
+        return source
+    # Decoders seek (to find the header, the length, the end): buffer a stream (pipe,
+    # socket, HTTP response) in memory, keeping its name for messages.
+    try:
+        data = source.read()
+    except OSError as exc:
+        raise AudioError(f"{name}: cannot be read ({exc})") from exc
+    if not isinstance(data, bytes) or not data:
+        raise AudioError(f"{name}: the stream gave no bytes")
+    buffered = io.BytesIO(data)
+    buffered.name = name
+    return buffered
 
 
 def _open_soundfile(source: Any) -> sf.SoundFile:
     _rewind(source)
     try:
-        return sf.SoundFile(source)
+        handle = sf.SoundFile(source)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
         raise _Unsupported(str(exc)) from exc
+    try:
+        _check_rate(handle.samplerate, describe_source(source))
+    except AudioError:
+        handle.close()
+        raise
+    return handle
+
+
+def _check_rate(rate: int, name: str) -> None:
+    low, high = PLAUSIBLE_RATES
+    if not low <= rate <= high:
+        raise AudioError(
+            f"{name}: implausible sample rate {rate} Hz in the file's header (damaged file?); "
+            f"accepted: {low}-{high} Hz"
+        )
 
 
 class _Unsupported(Exception):
@@ -107,7 +178,7 @@ def audio_info(source: AudioSource) -> AudioInfo:
     AudioError
         If the source is missing, not audio, or holds no frames.
     """
-    _check_source(source)
+    source = _check_source(source)
     try:
         with _open_soundfile(source) as f:
             info = AudioInfo(frames=f.frames, sample_rate=f.samplerate, channels=f.channels)
@@ -132,7 +203,9 @@ def load_audio(
     Parameters
     ----------
     source : str, os.PathLike or binary file object
-        The file to read.
+        The file to read: a regular file (not a pipe or device path), or a file object
+        opened in binary mode.  A stream that cannot seek (pipe, socket) is read into
+        memory first.
     sr : int or None, default=22050
         Target sampling rate in Hz.  The signal is resampled with
         :func:`scipy.signal.resample_poly` when the file's rate differs.  ``None`` keeps
@@ -158,22 +231,32 @@ def load_audio(
     Raises
     ------
     AudioError
-        The message names the source and the cause: missing path, a directory,
-        unreadable, corrupt or unsupported data, zero frames, an offset past the end,
-        non-finite samples.
+        The message names the source and the cause: a missing or inaccessible path, a
+        directory, pipe or device, an empty file, a closed or text-mode file object,
+        unreadable, corrupt or unsupported data (with the ``generify[av]`` extra to
+        install when only FFmpeg could read it), zero frames, an implausible sample rate
+        in the header (outside ``PLAUSIBLE_RATES``), an offset past the end, non-finite
+        samples, or an invalid ``sr``, ``offset`` or ``duration``.  No other exception
+        type escapes on bad input.
+
+    Notes
+    -----
+    A WAV or MP3 file cut short (its header claims more data than it holds) gives the
+    frames it does hold; a FLAC or M4A file cut short raises.
     """
     name = describe_source(source)
     if sr is not None and (not isinstance(sr, (int, np.integer)) or sr <= 0):
         raise AudioError(f"{name}: sr must be a positive integer number of Hz, got {sr!r}")
-    if not np.isfinite(offset) or offset < 0:
+    if not (_is_seconds(offset) and offset >= 0):
         raise AudioError(f"{name}: offset must be a finite number of seconds >= 0, got {offset!r}")
-    if duration is not None and (not np.isfinite(duration) or duration <= 0):
+    if duration is not None and not (_is_seconds(duration) and duration > 0):
         raise AudioError(f"{name}: duration must be a positive number of seconds, got {duration!r}")
-    _check_source(source)
+    source = _check_source(source)
     try:
         y, native_sr = _read_soundfile(source, offset=offset, duration=duration)
     except _Unsupported as exc:
-        y, native_sr = _decode_with_av(source, reason=str(exc))
+        until = None if duration is None else offset + duration
+        y, native_sr = _decode_with_av(source, reason=str(exc), until=until)
         y = _slice_seconds(y, native_sr, offset=offset, duration=duration, name=name)
     return _finish(y, native_sr, sr=sr, mono=mono, name=name)
 
@@ -207,9 +290,12 @@ def iter_blocks(
         The block's samples, as :func:`load_audio` returns them.
     """
     name = describe_source(source)
-    if not block_duration > 0:
-        raise AudioError(f"{name}: block_duration must be positive, got {block_duration!r}")
-    _check_source(source)
+    if not (_is_seconds(block_duration) and block_duration > 0):
+        raise AudioError(
+            f"{name}: block_duration must be a positive finite number of seconds, "
+            f"got {block_duration!r}"
+        )
+    source = _check_source(source)
     try:
         handle = _open_soundfile(source)
     except _Unsupported as exc:
@@ -227,10 +313,14 @@ def iter_blocks(
         step = max(1, round(block_duration * native_sr))
         start = 0
         try:
-            for block in handle.blocks(blocksize=step, dtype="float32", always_2d=True):
+            # Not handle.blocks(): it trusts the header's frame count, and on a file
+            # shorter than its header claims, it repeats stale data until that count.
+            while (block := _read_frames(handle, step)).shape[0]:
                 yield start / native_sr, _finish(block, native_sr, sr=sr, mono=mono, name=name)[0]
                 start += block.shape[0]
-        except sf.LibsndfileError as exc:
+                if block.shape[0] < step:
+                    break
+        except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioError(
                 f"{name}: corrupt audio data after {start / native_sr:.2f} s ({exc})"
             ) from exc
@@ -252,7 +342,7 @@ def _read_soundfile(
         try:
             if start:
                 f.seek(start)
-            y = f.read(count, dtype="float32", always_2d=True)
+            y = _read_frames(f, count)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise AudioError(f"{name}: corrupt or truncated audio data ({exc})") from exc
     if y.shape[0] == 0:
@@ -260,8 +350,28 @@ def _read_soundfile(
     return y, native_sr
 
 
-def _decode_with_av(source: Any, *, reason: str) -> tuple[np.ndarray, int]:
-    """Decode the whole stream with PyAV (FFmpeg), as float32 of shape (frames, channels)."""
+def _read_frames(handle: sf.SoundFile, count: int) -> np.ndarray:
+    """Read up to ``count`` frames (all when negative) as float32 (frames, channels)."""
+    per_call = max(1, _CHUNK_SAMPLES // handle.channels)
+    chunks = []
+    wanted = count if count >= 0 else math.inf
+    while wanted > 0:
+        asked = int(min(per_call, wanted))
+        chunk = handle.read(asked, dtype="float32", always_2d=True)
+        if chunk.shape[0]:
+            chunks.append(chunk)
+        if chunk.shape[0] < asked:
+            break
+        wanted -= asked
+    if not chunks:
+        return np.empty((0, handle.channels), dtype=np.float32)
+    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+
+def _decode_with_av(
+    source: Any, *, reason: str, until: float | None = None
+) -> tuple[np.ndarray, int]:
+    """Decode with PyAV (FFmpeg) as float32 (frames, channels), up to ``until`` seconds."""
     name = describe_source(source)
     try:
         import av
@@ -279,11 +389,17 @@ def _decode_with_av(source: Any, *, reason: str) -> tuple[np.ndarray, int]:
             if not container.streams.audio:
                 raise AudioError(f"{name}: contains no audio stream")
             stream = container.streams.audio[0]
-            native_sr = int(stream.codec_context.sample_rate or stream.rate)
+            native_sr = int(stream.codec_context.sample_rate or stream.rate or 0)
+            _check_rate(native_sr, name)
+            stop = math.inf if until is None else until * native_sr
             resampler = av.AudioResampler(format="flt", layout=stream.layout.name, rate=native_sr)
+            decoded = 0
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1, len(out.layout.channels)))
+                    decoded += chunks[-1].shape[0]
+                if decoded >= stop:
+                    break
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1, len(out.layout.channels)))
     except AudioError:
@@ -340,9 +456,11 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
     Returns
     -------
     np.ndarray of float32
-        The resampled signal, ``ceil(len(y) * target_sr / orig_sr)`` samples long.
+        The resampled signal, ``ceil(len(y) * target_sr / orig_sr)`` samples long
+        (when ``target_sr / orig_sr`` reduces to a fraction whose denominator exceeds
+        ``MAX_RATIO_TERM``, the nearest fraction within that bound is used instead).
     """
-    ratio = Fraction(int(target_sr), int(orig_sr))
+    ratio = Fraction(int(target_sr), int(orig_sr)).limit_denominator(MAX_RATIO_TERM)
     out = resample_poly(y, ratio.numerator, ratio.denominator, axis=0)
     return out.astype(np.float32, copy=False)
 
