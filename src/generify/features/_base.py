@@ -119,7 +119,8 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         """
         self.fit_parameters()
         sources = as_sources(X)
-        for index, source in enumerate(sources):
+        # With "skip"/"warn" a bad waveform costs its own row in transform, not the batch.
+        for index, source in enumerate(sources if self.on_error == "raise" else ()):
             if isinstance(source, np.ndarray) and not np.isfinite(source).all():
                 raise AudioError(f"X[{index}]: waveform contains non-finite samples (NaN or inf)")
         if _is_numeric_batch(X):
@@ -341,24 +342,28 @@ def as_sources(X: Any) -> list[Any]:
 
     Array-likes of numbers (2-D: one waveform per row) go through scikit-learn's
     ``check_array``, so they get its messages for sparse, complex, empty or
-    non-finite input.
+    non-finite input.  Every rejection is an :class:`~generify.errors.AudioError`
+    (a ``ValueError``).
     """
     if isinstance(X, (str, os.PathLike)):
-        raise ValueError(
+        raise AudioError(
             f"X must be a sequence of audio sources, got a single path {os.fspath(X)!r}; "
             "wrap it in a list"
         )
     if hasattr(X, "read"):
-        raise ValueError("X must be a sequence of audio sources, got a single file object")
+        raise AudioError("X must be a sequence of audio sources, got a single file object")
     if _is_numeric_batch(X):
-        return list(check_array(X, dtype=np.float64))
+        try:
+            return list(check_array(X, dtype=np.float64))
+        except (TypeError, ValueError) as exc:
+            raise AudioError(f"X: {exc}") from exc
     if not isinstance(X, Iterable) or isinstance(X, (bytes, dict)):
-        raise ValueError(
+        raise AudioError(
             f"X must be a sequence of audio sources or waveforms, got {type(X).__name__}"
         )
     sources = [_as_source(item, index) for index, item in enumerate(X)]
     if not sources:
-        raise ValueError("X is empty: no audio sources given")
+        raise AudioError("X is empty: no audio sources given")
     return sources
 
 
