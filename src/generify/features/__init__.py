@@ -1,6 +1,19 @@
 """Audio feature transformers (scikit-learn estimators)."""
 
 from ._base import AudioFeatureTransformer, SkippedFile, TrackSegments
+from .chroma import ChromaFeatures
+from .combined import CombinedFeatures
 from .mfcc import MFCCTransformer
+from .rhythm import RhythmFeatures
+from .spectral_shape import SpectralShapeFeatures
 
-__all__ = ["AudioFeatureTransformer", "MFCCTransformer", "SkippedFile", "TrackSegments"]
+__all__ = [
+    "AudioFeatureTransformer",
+    "ChromaFeatures",
+    "CombinedFeatures",
+    "MFCCTransformer",
+    "RhythmFeatures",
+    "SkippedFile",
+    "SpectralShapeFeatures",
+    "TrackSegments",
+]
