@@ -1,0 +1,124 @@
+"""Feature throughput per core over the real clips, with the time of every stage.
+
+Run: ``python benchmarks/bench_features.py [--folders gtzan fma ...] [--limit N]``
+
+Two feature sets are measured on every audio file of ``../shared/data`` (GTZAN WAV and
+AU, float WAV, FMA MP3, Indian WAV/MP3/M4A; M4A needs ``generify[av]``):
+
+* ``MFCCTransformer()``, the features ``GenreClassifier()`` uses by default;
+* ``CombinedFeatures()``, every default feature family from one shared analysis
+  (when this version of generify has it).
+
+For each set, one core (BLAS limited to one thread, CPU seconds of this process):
+
+* end to end: ``transform(paths)`` over all files, as a user calls it, in times real
+  time (seconds of audio per CPU second);
+* per stage, summed over the files: decode (``load_audio(..., sr=None)``, per format),
+  resample to 22050 Hz (files at other rates only), the STFT of the shared analysis,
+  and each family's features.  A family reading a shared view that nobody computed before it
+  (mel bands, onset envelope, ...) is charged for computing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+
+from _common import AUDIO_FOLDERS, audio_files, cpu_seconds, header, require_data
+from threadpoolctl import threadpool_limits
+
+import generify.features as features
+from generify import MFCCTransformer, load_audio
+from generify.audio import resample
+from generify.features._base import AudioFeatureTransformer
+
+SAMPLE_RATE = 22050
+TARGET = 3000  # times real time per core (issue 7)
+
+
+def family_stages(transformer) -> list[tuple[str, AudioFeatureTransformer]]:
+    """(name, member) for each family of a combined transformer, else the transformer."""
+    members = transformer._members() if hasattr(transformer, "_members") else [transformer]
+    return [(type(member).__name__, member) for member in members]
+
+
+def stage_times(transformer, waveforms) -> dict[str, float]:
+    """CPU seconds per stage over the decoded waveforms, as the transformer computes them."""
+    from generify.features._analysis import Analysis
+
+    totals: dict[str, float] = defaultdict(float)
+    families = family_stages(transformer)
+    shared = len(families) > 1
+    for y in waveforms:
+        if not shared:
+            totals[families[0][0]] += cpu_seconds(families[0][1]._waveform_features, y)
+            continue
+        analysis = Analysis(y, sample_rate=SAMPLE_RATE)
+        totals["STFT (shared analysis)"] += cpu_seconds(lambda a=analysis: a.power)
+        for name, member in families:
+            if type(member)._analysis_features is AudioFeatureTransformer._analysis_features:
+                totals[name] += cpu_seconds(member._waveform_features, analysis.y)
+            else:
+                totals[name] += cpu_seconds(member._analysis_features, analysis)
+    return totals
+
+
+def report(title: str, seconds: float, end_to_end: float, stages: dict[str, float]) -> None:
+    speed = seconds / end_to_end
+    verdict = "meets" if speed >= TARGET else "below"
+    print(f"-- {title}")
+    print(
+        f"   end to end: {end_to_end:.2f} CPU s for {seconds:.0f} s of audio = {speed:.0f}x "
+        f"real time per core ({verdict} the {TARGET}x target)"
+    )
+    total = sum(stages.values())
+    for name, value in stages.items():
+        print(f"   {name:32s} {value:7.3f} s {100 * value / total:5.1f} %  {seconds / value:9.0f}x")
+    print(f"   {'sum of stages':32s} {total:7.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folders", nargs="+", default=list(AUDIO_FOLDERS))
+    parser.add_argument("--limit", type=int, default=None, help="only the first N files")
+    args = parser.parse_args()
+    require_data()
+    paths = audio_files(tuple(args.folders))[: args.limit]
+
+    sets = {"MFCCTransformer() (GenreClassifier's default features)": MFCCTransformer()}
+    if hasattr(features, "CombinedFeatures"):
+        sets["CombinedFeatures() (every default family)"] = features.CombinedFeatures()
+    header("Feature throughput per core: decode + features, real clips")
+    for path in paths:
+        path.read_bytes()  # file contents in the page cache for every measurement alike
+    with threadpool_limits(1):
+        # Decode and resample once for the per-stage figures; time those stages meanwhile.
+        decode: dict[str, float] = defaultdict(float)
+        resampling = 0.0
+        waveforms, seconds = [], 0.0
+        for path in paths:
+            start = time.process_time()
+            y, sr = load_audio(path, sr=None)
+            decode[f"decode {path.suffix.lower()}"] += time.process_time() - start
+            if sr != SAMPLE_RATE:
+                start = time.process_time()
+                y = resample(y, orig_sr=sr, target_sr=SAMPLE_RATE)
+                resampling += time.process_time() - start
+            waveforms.append(y)
+            seconds += y.shape[0] / SAMPLE_RATE
+        folders = sorted({p.relative_to(require_data()).parts[0] for p in paths})
+        print(f"{len(paths)} files ({', '.join(folders)}), {seconds:.0f} s of audio")
+        print()
+        for title, transformer in sets.items():
+            transformer.fit(paths[:1])
+            transformer.transform(paths[:1])  # warm caches (filterbanks, imports)
+            end_to_end = cpu_seconds(transformer.transform, paths)
+            stages = {**decode, **({"resample": resampling} if resampling else {})}
+            stages.update(stage_times(transformer, waveforms))
+            report(title, seconds, end_to_end, stages)
+            print()
+
+
+if __name__ == "__main__":
+    main()
