@@ -149,7 +149,18 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         np.ndarray of shape (n_tracks, n_features)
             With ``on_error`` "skip" or "warn", rows of unreadable tracks are left out
-            and listed in ``skipped_``.
+            and listed in ``skipped_``.  Features are always finite: silence and
+            tracks of a single sample give finite rows.
+
+        Raises
+        ------
+        AudioError
+            With ``on_error="raise"``, for the first track that cannot be used (see
+            :func:`generify.load_audio` for files; a waveform that is empty, holds NaN
+            or inf, or is so loud, beyond about 1e150, that its power spectrum
+            overflows), naming it by path or as ``X[i]``.  Malformed ``X`` (not a
+            sequence of sources, an item that is no source, a waveform that is not
+            1-D) raises regardless of ``on_error``.
         """
         check_is_fitted(self)
         segments = self.transform_segments(X, segment_duration=None)
@@ -272,9 +283,13 @@ def _guarded(extract, spec, index, source, identity, segment_duration, min_fract
     try:
         return extract(spec, source, identity, segment_duration, min_fraction)
     except GenerifyError as exc:
+        name = describe_source(source)
+        if isinstance(source, np.ndarray):  # a waveform has no name; its place in X is one
+            name = f"X[{index}]"
+            exc = AudioError(str(exc).replace(describe_source(source), name, 1))
         if not tolerate:
-            raise
-        return SkippedFile(index=index, source=describe_source(source), reason=str(exc))
+            raise exc
+        return SkippedFile(index=index, source=name, reason=str(exc))
 
 
 def _segments_of(
@@ -300,7 +315,8 @@ def _segments_of(
         duration = y.shape[0] / sr
         if rows and segment_duration is not None and duration < min_fraction * segment_duration:
             break
-        rows.append(_checked(transformer._waveform_features(y), name))
+        with np.errstate(over="ignore", invalid="ignore"):  # _checked reports it, once
+            rows.append(_checked(transformer._waveform_features(y), name))
         starts.append(start)
         ends.append(start + duration)
     if not rows:
