@@ -171,6 +171,7 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     ``"symmetric"``).  The rows are padded, laid end to end and filtered as one 1-D
     signal by scipy's fast 1-D rank filter (the padding keeps every retained window inside
     its own row), on integer keys that sort like the floats: comparing int64 is cheaper.
+    Rows shorter than half the window go to ``scipy.ndimage.median_filter`` itself.
 
     Parameters
     ----------
@@ -192,13 +193,24 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     if axis in (0, -2):
         return median_filter(x.T, size=size, axis=1).T
     half = size // 2
-    keys = np.pad(x, ((0, 0), (half, half)), mode="symmetric").view(np.int64)
+    n_rows, n_columns = x.shape
+    if n_columns < half:  # mirrored more than once: leave scipy's edge rule to scipy
+        return scipy.ndimage.median_filter(x, size=(1, size), mode="reflect")
+    # One C-ordered copy (np.pad would keep a transposed input's Fortran order).
+    padded = np.empty((n_rows, n_columns + 2 * half))
+    padded[:, half : half + n_columns] = x
+    padded[:, :half] = x[:, :half][:, ::-1]
+    padded[:, half + n_columns :] = x[:, n_columns - half :][:, ::-1]
+    keys = padded.view(np.int64)
     # IEEE-754 bit patterns sort like the numbers once negatives have their magnitude
-    # bits flipped; the map is its own inverse.
-    keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    # bits flipped (a map that is its own inverse); spectrograms have no negatives.
+    signed = bool(np.signbit(x).any())
+    if signed:
+        keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
     flat = scipy.ndimage.median_filter(keys.ravel(), size=size, mode="reflect")
-    flat ^= (flat >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
-    return flat.view(np.float64).reshape(keys.shape)[:, half : half + x.shape[1]]
+    if signed:
+        flat ^= (flat >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
+    return flat.view(np.float64).reshape(keys.shape)[:, half : half + n_columns]
 
 
 def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
@@ -220,14 +232,14 @@ def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
     -------
     np.ndarray of shape (n_frames, n_bins), values in [0, 1]
     """
-    harm = median_filter(S, size=kernel_size, axis=0)
+    harm = np.ascontiguousarray(median_filter(S, size=kernel_size, axis=0))
     perc = median_filter(S, size=kernel_size, axis=1)
     bad = np.maximum(harm, perc) < _TINY
-    harm *= harm
-    perc *= perc
-    perc += harm
     with np.errstate(divide="ignore", invalid="ignore"):
-        mask = np.divide(harm, perc, out=harm)
+        mask = np.divide(perc, harm, out=perc)  # inf where harm is 0: mask 0
+    mask *= mask
+    mask += 1.0
+    np.reciprocal(mask, out=mask)
     mask[bad] = 0.5
     return mask
 
