@@ -2,20 +2,22 @@
 
 Model files are joblib pickles wrapped with metadata (versions, classes, parameters,
 training-set size, date).  **Unpickling runs code**: load only model files from sources
-you trust.  The model shipped with generify (:func:`generify.load_pretrained`) is stored
-as plain arrays and JSON instead, and loads without running any code.
+you trust.  Portable files (:func:`generify.portable.save_portable`, as the model shipped
+with generify) hold plain arrays and JSON instead and load without running any code;
+:func:`load_model` reads both kinds.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import secrets
 import sys
-import tempfile
 import warnings
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import joblib
 import numpy as np
@@ -27,6 +29,19 @@ __all__ = ["ModelVersionWarning", "load_model", "model_metadata", "save_model"]
 
 FORMAT = "generify-model"
 FORMAT_VERSION = 1
+
+_ZIP_MAGIC = b"PK\x03\x04"
+#: How files written by joblib.dump start: a pickle (protocol 2+), or one of joblib's
+#: compressors (zlib, gzip, bz2, lzma, xz, lz4).
+_PICKLE_MAGICS = (
+    b"\x80",
+    b"x",
+    b"\x1f\x8b",
+    b"BZh",
+    b"]\x00\x00",
+    b"\xfd7zXZ",
+    b"\x04\x22\x4d\x18",
+)
 
 
 class ModelVersionWarning(UserWarning):
@@ -84,37 +99,66 @@ def save_model(model: Any, path: str | os.PathLike, *, compress: int = 3) -> Pat
     pathlib.Path
         The written path.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "metadata": model_metadata(model),
         "model": model,
     }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return atomic_write(path, lambda handle: joblib.dump(payload, handle, compress=compress))
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> Path:
+    """Write a file through ``write(handle)`` so that ``path`` is never half-written.
+
+    The data go to a temporary file in the same directory, are flushed to disk
+    (``fsync``) and the file is renamed over ``path``; the directory is then synced so
+    the rename survives a power cut.  If anything fails (a full disk, a crash, an
+    interrupt) the temporary file is removed and a previous file at ``path`` is left
+    as it was.  The new file gets the usual permissions (``0o666`` less the umask).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination.  Parent directories are created.
+    write : callable
+        Writes the content to the binary file object it is given.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            joblib.dump(payload, handle, compress=compress)
+        with os.fdopen(os.open(temporary, flags, 0o666), "wb") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
+        os.replace(temporary, path)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
     return path
 
 
-def load_model(path: str | os.PathLike) -> Any:
-    """Load a model written by :func:`save_model`.
+def load_model(path: str | os.PathLike, *, allow_pickle: bool = True) -> Any:
+    """Load a model written by :func:`save_model` or by ``save_portable``.
 
-    .. warning:: This unpickles the file, which can run arbitrary code.  Load only
-       files from trusted sources.
+    .. warning:: A file written by :func:`save_model` is a pickle: loading it can run
+       arbitrary code.  Load such files only from sources you trust, or pass
+       ``allow_pickle=False`` to accept only portable files, which run no code.
 
     Parameters
     ----------
     path : str or os.PathLike
+    allow_pickle : bool, default=True
+        Whether pickle-based files may be loaded.  Portable files
+        (:func:`generify.portable.save_portable`) are recognised by their content and
+        always load without running code.
 
     Returns
     -------
@@ -124,7 +168,9 @@ def load_model(path: str | os.PathLike) -> Any:
     Raises
     ------
     ModelError
-        The file is missing, truncated or damaged, or is not a generify model.
+        The file is missing, not a generify model, truncated or damaged, written by a
+        newer generify, needs classes the running versions lack, or is a pickle while
+        ``allow_pickle=False``.
 
     Warns
     -----
@@ -134,27 +180,60 @@ def load_model(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            payload = joblib.load(path)
-        except Exception as exc:  # unpickling a damaged file raises nearly anything
-            raise ModelError(
-                f"{path}: not a readable generify model (truncated or damaged?): "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
-    if not (isinstance(payload, dict) and payload.get("format") == FORMAT):
-        raise ModelError(f"{path}: not a generify model file (saved by something else)")
-    if payload.get("format_version", 0) > FORMAT_VERSION:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(_ZIP_MAGIC):
+        from .portable import load_portable
+
+        return load_portable(path)
+    if not head.startswith(_PICKLE_MAGICS):
         raise ModelError(
-            f"{path}: written by a newer generify (model format {payload['format_version']}); "
+            f"{path}: not a generify model file (neither a portable .npz nor a joblib pickle"
+            f"{'; it is empty' if not head else ''})"
+        )
+    if not allow_pickle:
+        raise ModelError(
+            f"{path}: a pickle-based model file, which runs code when loaded, and "
+            "allow_pickle=False; load it only if you trust its source, or use a portable "
+            "model file (generify.portable.save_portable)"
+        )
+    payload, caught = _unpickle(path)
+    if not (isinstance(payload, dict) and payload.get("format") == FORMAT):
+        raise ModelError(
+            f"{path}: not a generify model file (a pickled {type(payload).__name__}, not "
+            "written by generify.save_model; if you trust it, read it with joblib.load)"
+        )
+    version = payload.get("format_version", 0)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelError(
+            f"{path}: written by a newer generify (model format {version}); "
             "upgrade generify to load it"
         )
-    metadata = payload["metadata"]
+    metadata = payload.get("metadata")
+    if not isinstance(metadata, dict) or "model" not in payload:
+        raise ModelError(f"{path}: damaged generify model file (no metadata or no model)")
     _warn_on_version_mismatch(path, metadata.get("versions", {}), caught)
     model = payload["model"]
     model.generify_metadata_ = metadata
     return model
+
+
+def _unpickle(path: Path) -> tuple[Any, list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return joblib.load(path), caught
+        except (ImportError, AttributeError) as exc:
+            running = ", ".join(f"{k} {v}" for k, v in _versions().items())
+            raise ModelError(
+                f"{path}: needs something the running versions ({running}) lack: "
+                f"{type(exc).__name__}: {exc}; it was saved by other versions of generify or "
+                "scikit-learn: load it with those, or retrain"
+            ) from exc
+        except Exception as exc:  # unpickling a damaged file raises nearly anything
+            raise ModelError(
+                f"{path}: damaged generify model file (truncated?): {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def _warn_on_version_mismatch(
