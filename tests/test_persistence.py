@@ -1,0 +1,231 @@
+"""save_model / load_model: atomic and durable saving, clear messages for bad files."""
+
+from __future__ import annotations
+
+import errno
+import os
+import pickle
+import stat
+import sys
+import types
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
+
+from generify import (
+    GenreClassifier,
+    MFCCTransformer,
+    ModelError,
+    load_model,
+    persistence,
+    save_model,
+)
+from generify.persistence import ModelVersionWarning, atomic_write
+from generify.portable import save_portable
+
+
+@pytest.fixture(scope="module")
+def model():
+    rng = np.random.default_rng(0)
+    t = np.arange(11025) / 22050
+    X = [
+        np.sin(2 * np.pi * f * t) + 0.05 * rng.standard_normal(t.size) for f in (200, 230, 900, 950)
+    ]
+    return GenreClassifier(MFCCTransformer(numcep=8), segment_duration=None).fit(
+        X, ["low", "low", "high", "high"]
+    ), X
+
+
+def test_round_trip_with_metadata(model, tmp_path):
+    clf, X = model
+    path = save_model(clf, tmp_path / "sub" / "m.joblib")
+    loaded = load_model(path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    meta = loaded.generify_metadata_
+    assert meta["classes"] == ["high", "low"] and meta["n_tracks"] == 4
+    assert meta["versions"]["scikit-learn"] == sklearn.__version__
+
+
+def test_saved_file_has_the_usual_permissions(model, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save_model(model[0], tmp_path / "m.joblib")
+    finally:
+        os.umask(umask)
+    if sys.platform != "win32":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0o600
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def _disk_full(*args, **kwargs):
+    """Stands in for joblib.dump / np.savez_compressed: writes 4 kB, then the disk is full."""
+    handle = next(a for a in args if hasattr(a, "write"))
+    handle.write(b"\0" * 4096)
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("save", "writer"),
+    [(save_model, (joblib, "dump")), (save_portable, (np, "savez_compressed"))],
+    ids=["pickle", "portable"],
+)
+def test_a_failing_write_leaves_the_old_model_intact(model, tmp_path, monkeypatch, save, writer):
+    clf, X = model
+    path = save(clf, tmp_path / "m.model")
+    before = path.read_bytes()
+    monkeypatch.setattr(*writer, _disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        save(clf, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert _leftovers(tmp_path) == []  # the temporary file is gone
+    np.testing.assert_array_equal(load_model(path).predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_crash_before_the_rename_leaves_the_old_model_intact(model, tmp_path, monkeypatch):
+    path = save_model(model[0], tmp_path / "m.joblib")
+    before = path.read_bytes()
+
+    def crash(*args):
+        raise KeyboardInterrupt  # e.g. Ctrl-C between fsync and rename
+
+    monkeypatch.setattr(persistence.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(LogisticRegression(), path)
+    assert path.read_bytes() == before and _leftovers(tmp_path) == []
+
+
+def test_data_and_directory_are_synced_before_and_after_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(
+        persistence.os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1]
+    )
+    monkeypatch.setattr(
+        persistence.os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b))[1]
+    )
+    atomic_write(tmp_path / "f.bin", lambda handle: handle.write(b"data"))
+    expected = ["fsync", "rename"] + ([] if sys.platform == "win32" else ["fsync"])
+    assert events == expected
+    assert (tmp_path / "f.bin").read_bytes() == b"data"
+
+
+def _joblib_file(path, payload):
+    joblib.dump(payload, path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p, "no such model file"),
+        (lambda p: (p.write_bytes(b""), p)[1], "it is empty"),
+        (lambda p: (p.write_text("just some text\n"), p)[1], "not a generify model file"),
+        (lambda p: _joblib_file(p, {"weights": [1, 2]}), "a pickled dict, not written by"),
+        (lambda p: _joblib_file(p, LogisticRegression()), "a pickled LogisticRegression"),
+        (
+            lambda p: _joblib_file(p, {"format": "generify-model", "format_version": 99}),
+            "newer generify",
+        ),
+        (
+            lambda p: _joblib_file(p, {"format": "generify-model", "format_version": 1}),
+            "no metadata",
+        ),
+    ],
+    ids=["missing", "empty", "text", "other pickle", "bare estimator", "newer", "no metadata"],
+)
+def test_not_a_generify_model(tmp_path, make, message):
+    path = make(tmp_path / "x.joblib")
+    with pytest.raises(ModelError, match=message) as info:
+        load_model(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.5, 0.95])
+@pytest.mark.parametrize("compress", [0, 3])
+def test_truncated_model_file(model, tmp_path, fraction, compress):
+    path = save_model(model[0], tmp_path / "m.joblib", compress=compress)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(ModelError, match="damaged generify model file") as info:
+        load_model(path)
+    assert str(path) in str(info.value)
+
+
+def test_model_from_other_versions_warns_once(model, tmp_path, monkeypatch):
+    clf, X = model
+    # as written by scikit-learn 1.4 and generify 0.0.9: sklearn's own pickle stamp too
+    monkeypatch.setattr(sklearn.base, "__version__", "1.4.0")
+    monkeypatch.setattr(
+        persistence,
+        "_versions",
+        lambda: {"generify": "0.0.9", "scikit-learn": "1.4.0", "numpy": np.__version__},
+    )
+    path = save_model(clf, tmp_path / "old.joblib")
+    monkeypatch.undo()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_model(path)
+    messages = [str(w.message) for w in caught]
+    assert [w.category for w in caught] == [ModelVersionWarning], messages
+    assert "generify 0.0.9" in messages[0] and "scikit-learn 1.4.0" in messages[0]
+    assert str(path) in messages[0]
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_model_needing_a_class_this_version_lacks(tmp_path, monkeypatch):
+    """A class renamed or removed since the model was saved: say so, not "damaged"."""
+    module = types.ModuleType("generify._gone")
+
+    class OldFeatures:
+        pass
+
+    OldFeatures.__module__ = "generify._gone"
+    OldFeatures.__qualname__ = "OldFeatures"
+    module.OldFeatures = OldFeatures
+    monkeypatch.setitem(sys.modules, "generify._gone", module)
+    payload = {
+        "format": "generify-model",
+        "format_version": 1,
+        "metadata": {},
+        "model": OldFeatures(),
+    }
+    path = tmp_path / "old.joblib"
+    joblib.dump(payload, path)
+    monkeypatch.delitem(sys.modules, "generify._gone")
+    with pytest.raises(ModelError, match="saved by other versions") as info:
+        load_model(path)
+    assert "generify._gone" in str(info.value) and str(path) in str(info.value)
+
+
+class _Exploit:
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_allow_pickle_false_refuses_pickles_without_running_them(tmp_path):
+    target = tmp_path / "pwned"
+    path = tmp_path / "evil.joblib"
+    with path.open("wb") as handle:
+        pickle.dump({"format": "generify-model", "x": _Exploit(str(target))}, handle)
+    with pytest.raises(ModelError, match="allow_pickle=False"):
+        load_model(path, allow_pickle=False)
+    assert not target.exists()
+
+
+def test_load_model_reads_portable_files_too(model, tmp_path):
+    clf, X = model
+    path = save_portable(clf, tmp_path / "m.npz")
+    for allow_pickle in (True, False):
+        loaded = load_model(path, allow_pickle=allow_pickle)
+        np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

@@ -1,0 +1,312 @@
+"""Portable model files: exact round trips, and loading that never runs code."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import RandomForestClassifier, VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, QuantileTransformer, StandardScaler
+from sklearn.svm import SVC
+
+from generify import GenreClassifier, MFCCTransformer, ModelError, load_model
+from generify import features as feature_module
+from generify.persistence import ModelVersionWarning
+from generify.portable import MARKER, is_portable, load_portable, save_portable
+
+
+@pytest.fixture(scope="module")
+def rows():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 6))
+    y = np.array(["rock", "jazz", "pop"] * 30)
+    X[y == "rock"] += 1.0
+    X[y == "jazz", :3] -= 1.0
+    return X, y
+
+
+ESTIMATORS = {
+    "LogisticRegression": lambda: make_pipeline(StandardScaler(), LogisticRegression()),
+    "SVC(probability)": lambda: make_pipeline(
+        QuantileTransformer(n_quantiles=40), SVC(probability=True, random_state=0)
+    ),
+    "LinearDiscriminantAnalysis": lambda: LinearDiscriminantAnalysis(store_covariance=True),
+    "KNeighbors(kd_tree)": lambda: KNeighborsClassifier(n_neighbors=7),
+    "KNeighbors(ball_tree, p=3)": lambda: KNeighborsClassifier(algorithm="ball_tree", p=3),
+    "KNeighbors(brute, distance)": lambda: KNeighborsClassifier(
+        algorithm="brute", weights="distance"
+    ),
+    "MLPClassifier": lambda: MLPClassifier(
+        hidden_layer_sizes=(16, 8), max_iter=300, random_state=0
+    ),
+    "MLPClassifier(sgd)": lambda: MLPClassifier(solver="sgd", max_iter=50, random_state=0),
+    "VotingClassifier(soft)": lambda: VotingClassifier(
+        [
+            ("lr", make_pipeline(StandardScaler(), LogisticRegression())),
+            ("svc", SVC(probability=True, random_state=0)),
+            ("knn", KNeighborsClassifier()),
+        ],
+        voting="soft",
+    ),
+    "CalibratedClassifierCV(sigmoid)": lambda: CalibratedClassifierCV(SVC(), cv=3),
+    "CalibratedClassifierCV(isotonic)": lambda: CalibratedClassifierCV(
+        LogisticRegression(), cv=3, method="isotonic"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_round_trip_keeps_predictions(name, rows, tmp_path):
+    X, y = rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of the small fits
+        model = ESTIMATORS[name]().fit(X, y)
+    path = save_portable(model, tmp_path / "model.npz")
+    loaded = load_portable(path)
+    assert type(loaded) is type(model)
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), rtol=1e-12)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.get_params(deep=False).keys() == model.get_params(deep=False).keys()
+
+
+def test_shared_objects_stay_shared(rows, tmp_path):
+    X, y = rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # SVC(probability=True) in 1.9
+        vote = ESTIMATORS["VotingClassifier(soft)"]().fit(X, y)
+    loaded = load_portable(save_portable(vote, tmp_path / "v.npz"))
+    assert all(
+        loaded.named_estimators_[n] is e for n, e in zip(["lr", "svc", "knn"], loaded.estimators_)
+    )
+
+
+def test_mlp_keeps_training_identically_after_loading(rows, tmp_path):
+    X, y = rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mlp = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
+        loaded = load_portable(save_portable(mlp, tmp_path / "mlp.npz"))
+        for _ in range(3):  # optimizer moments and random state were stored too
+            mlp.partial_fit(X, y)
+            loaded.partial_fit(X, y)
+    for a, b in zip(mlp.coefs_, loaded.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_values_json_cannot_hold(rows, tmp_path):
+    X, y = rows
+    model = LogisticRegression().fit(X, y)
+    model.extra_ = {
+        "nan": math.nan,
+        "inf": -math.inf,
+        3: (1, "a", None),
+        "names": np.array(["x", "yy"], dtype=object),
+        "scalar": np.float32(0.1),
+        "grid": np.arange(6, dtype=np.int16).reshape(2, 3),
+    }
+    extra = load_portable(save_portable(model, tmp_path / "m.npz")).extra_
+    assert math.isnan(extra["nan"]) and extra["inf"] == -math.inf
+    assert extra[3] == (1, "a", None)
+    assert extra["names"].dtype == object and list(extra["names"]) == ["x", "yy"]
+    assert type(extra["scalar"]) is np.float32 and extra["scalar"] == np.float32(0.1)
+    assert extra["grid"].dtype == np.int16 and extra["grid"].tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def _tracks():
+    rng = np.random.default_rng(1)
+    t = np.arange(22050) / 22050
+    X = [
+        np.sin(2 * np.pi * f * t) + 0.05 * rng.standard_normal(t.size) for f in (200, 240, 850, 900)
+    ]
+    return X, ["low", "high"] * 2
+
+
+def _feature_families():
+    families = {"MFCCTransformer": lambda: MFCCTransformer(statistics=("mean", "std"))}
+    gtzan = getattr(feature_module, "GTZANFeatures", None)
+    if gtzan is None:
+        gtzan = pytest.importorskip("generify.features.gtzan").GTZANFeatures
+    families["GTZANFeatures"] = gtzan
+    combined = getattr(feature_module, "CombinedFeatures", None)
+    if combined is not None:
+        families["CombinedFeatures"] = lambda: combined(
+            [feature_module.ChromaFeatures(), MFCCTransformer(numcep=5)]
+        )
+    return families
+
+
+@pytest.mark.parametrize("family", list(_feature_families()))
+def test_genre_classifier_round_trip(family, tmp_path):
+    X, y = _tracks()
+    features = _feature_families()[family]()
+    model = GenreClassifier(features, segment_duration=0.5, memory=tmp_path / "c").fit(X, y)
+    path = save_portable(model, tmp_path / "genre.npz")
+    assert is_portable(path)
+    loaded = load_model(path, allow_pickle=False)
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), rtol=1e-12)
+    assert list(loaded.classes_) == list(model.classes_)
+    assert loaded.memory is None and loaded.features_.memory is None  # a machine's cache
+    assert loaded.generify_metadata_["classes"] == ["high", "low"]
+    timeline = loaded.predict_timeline(X[0])
+    np.testing.assert_allclose(
+        timeline.probabilities, model.predict_timeline(X[0]).probabilities, rtol=1e-12
+    )
+
+
+def _document(path):
+    with np.load(path, allow_pickle=False) as archive:
+        return json.loads(bytes(archive[MARKER]).decode()), dict(archive)
+
+
+def _rewrite(path, document, arrays):
+    arrays = {k: v for k, v in arrays.items() if k != MARKER}
+    marker = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+    np.savez(path, **{MARKER: marker}, **arrays)
+
+
+def test_the_file_holds_only_plain_arrays_and_readable_json(rows, tmp_path):
+    X, y = rows
+    path = save_portable(LogisticRegression(C=0.5).fit(X, y), tmp_path / "m.npz")
+    document, arrays = _document(path)
+    assert document["format"] == "generify-portable"
+    assert document["model"]["__estimator__"] == "sklearn.linear_model.LogisticRegression"
+    assert document["model"]["params"]["C"] == 0.5
+    assert all(a.dtype != object for a in arrays.values())
+    with zipfile.ZipFile(path) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        make_pipeline(FunctionTransformer(np.log1p), LogisticRegression()),
+        RandomForestClassifier(n_estimators=2),
+    ],
+    ids=["FunctionTransformer", "RandomForestClassifier"],
+)
+def test_unsupported_estimators_are_named_and_nothing_is_written(model, rows, tmp_path):
+    X, y = rows
+    model.fit(np.abs(X), y)
+    path = tmp_path / "m.npz"
+    name = type(model.steps[0][1] if hasattr(model, "steps") else model).__name__
+    with pytest.raises(ModelError, match=f"cannot store .*{name}.*save_model"):
+        save_portable(model, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_forged_class_is_refused_not_imported(rows, tmp_path):
+    X, y = rows
+    path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+    document, arrays = _document(path)
+    document["model"]["__estimator__"] = "os.system"
+    _rewrite(path, document, arrays)
+    with pytest.raises(ModelError, match=r"os\.system") as info:
+        load_model(path)
+    assert str(path) in str(info.value)
+    document["model"]["__estimator__"] = "generify.features._base.as_sources"  # not a class
+    _rewrite(path, document, arrays)
+    with pytest.raises(ModelError, match="as_sources"):
+        load_model(path)
+
+
+class _Exploit:
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_pickled_arrays_inside_are_refused_not_run(rows, tmp_path):
+    X, y = rows
+    path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+    document, arrays = _document(path)
+    target = tmp_path / "pwned"
+    key = document["model"]["attributes"]["coef_"]["__array__"]
+    arrays[key] = np.array([_Exploit(str(target))], dtype=object)
+    np.savez(path, **arrays)  # np.savez pickles object arrays
+    with pytest.raises(ModelError, match="damaged portable model"):
+        load_model(path)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "damaged portable"),
+        (lambda p: p.write_bytes(p.read_bytes()[:100]), "damaged portable"),
+        (lambda p: np.savez(p, weights=np.ones(3)), "not a generify model file"),
+        (lambda p: _edit(p, format_version=7), "newer generify"),
+        (lambda p: _edit(p, format="something-else"), "not a generify portable model"),
+        (lambda p: _edit_model(p, lambda m: m.update(params=7)), "damaged"),
+        (lambda p: _edit_model(p, lambda m: m.update({"__ref__": 99})), "damaged"),
+        (
+            lambda p: _edit_model(p, lambda m: m["attributes"]["coef_"].update(__array__="zz")),
+            "no array 'zz'",
+        ),
+    ],
+    ids=[
+        "truncated half",
+        "truncated 100 bytes",
+        "other npz",
+        "newer format",
+        "other format",
+        "bad params",
+        "dangling reference",
+        "missing array",
+    ],
+)
+def test_damaged_or_foreign_files(rows, tmp_path, damage, message):
+    X, y = rows
+    path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+    damage(path)
+    with pytest.raises(ModelError, match=message) as info:
+        load_model(path)
+    assert str(path) in str(info.value)
+
+
+def _edit(path, **fields):
+    document, arrays = _document(path)
+    document.update(fields)
+    _rewrite(path, document, arrays)
+
+
+def _edit_model(path, change):
+    document, arrays = _document(path)
+    change(document["model"])
+    _rewrite(path, document, arrays)
+
+
+def test_other_versions_warn_once(rows, tmp_path):
+    X, y = rows
+    model = LogisticRegression().fit(X, y)
+    path = save_portable(model, tmp_path / "m.npz")
+    document, arrays = _document(path)
+    document["metadata"]["versions"].update({"generify": "0.0.9", "scikit-learn": "1.4.0"})
+    _rewrite(path, document, arrays)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_model(path)
+    assert [w.category for w in caught] == [ModelVersionWarning]
+    assert "scikit-learn 1.4.0" in str(caught[0].message)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_is_portable(tmp_path, rows):
+    X, y = rows
+    assert is_portable(save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz"))
+    np.savez(tmp_path / "other.npz", a=np.ones(2))
+    (tmp_path / "text.npz").write_text("no")
+    assert not is_portable(tmp_path / "other.npz")
+    assert not is_portable(tmp_path / "text.npz")
+    assert not is_portable(tmp_path / "missing.npz")
