@@ -43,7 +43,7 @@ def family_stages(transformer) -> list[tuple[str, AudioFeatureTransformer]]:
     return [(type(member).__name__, member) for member in members]
 
 
-def stage_times(transformer, waveforms) -> dict[str, float]:
+def stage_times(transformer, waveforms) -> dict[str, tuple[float, float]]:
     """CPU seconds per stage over the decoded waveforms, as the transformer computes them."""
     from generify.features._analysis import Analysis
 
@@ -61,10 +61,14 @@ def stage_times(transformer, waveforms) -> dict[str, float]:
                 totals[name] += cpu_seconds(member._waveform_features, analysis.y)
             else:
                 totals[name] += cpu_seconds(member._analysis_features, analysis)
-    return totals
+    seconds = sum(y.shape[0] for y in waveforms) / SAMPLE_RATE
+    return {name: (cpu, seconds) for name, cpu in totals.items()}
 
 
-def report(title: str, seconds: float, end_to_end: float, stages: dict[str, float]) -> None:
+def report(
+    title: str, seconds: float, end_to_end: float, stages: dict[str, tuple[float, float]]
+) -> None:
+    """Print end-to-end speed and, per stage, (CPU seconds, seconds of audio it handled)."""
     speed = seconds / end_to_end
     verdict = "meets" if speed >= TARGET else "below"
     print(f"-- {title}")
@@ -72,9 +76,10 @@ def report(title: str, seconds: float, end_to_end: float, stages: dict[str, floa
         f"   end to end: {end_to_end:.2f} CPU s for {seconds:.0f} s of audio = {speed:.0f}x "
         f"real time per core ({verdict} the {TARGET}x target)"
     )
-    total = sum(stages.values())
-    for name, value in stages.items():
-        print(f"   {name:32s} {value:7.3f} s {100 * value / total:5.1f} %  {seconds / value:9.0f}x")
+    total = sum(cpu for cpu, _ in stages.values())
+    print(f"   {'stage':32s} {'CPU s':>7s} {'share':>7s} {'x real time on its audio':>26s}")
+    for name, (cpu, audio) in stages.items():
+        print(f"   {name:32s} {cpu:7.3f} {100 * cpu / total:6.1f} % {audio / cpu:18.0f}x")
     print(f"   {'sum of stages':32s} {total:7.3f} s")
 
 
@@ -94,17 +99,21 @@ def main() -> None:
         path.read_bytes()  # file contents in the page cache for every measurement alike
     with threadpool_limits(1):
         # Decode and resample once for the per-stage figures; time those stages meanwhile.
-        decode: dict[str, float] = defaultdict(float)
-        resampling = 0.0
+        # stage -> [CPU seconds, seconds of audio handled]
+        decode: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        resampling = [0.0, 0.0]
         waveforms, seconds = [], 0.0
         for path in paths:
             start = time.process_time()
             y, sr = load_audio(path, sr=None)
-            decode[f"decode {path.suffix.lower()}"] += time.process_time() - start
+            stage = decode[f"decode {path.suffix.lower()}"]
+            stage[0] += time.process_time() - start
+            stage[1] += y.shape[0] / sr
             if sr != SAMPLE_RATE:
                 start = time.process_time()
                 y = resample(y, orig_sr=sr, target_sr=SAMPLE_RATE)
-                resampling += time.process_time() - start
+                resampling[0] += time.process_time() - start
+                resampling[1] += y.shape[0] / SAMPLE_RATE
             waveforms.append(y)
             seconds += y.shape[0] / SAMPLE_RATE
         folders = sorted({p.relative_to(require_data()).parts[0] for p in paths})
@@ -114,7 +123,9 @@ def main() -> None:
             transformer.fit(paths[:1])
             transformer.transform(paths[:1])  # warm caches (filterbanks, imports)
             end_to_end = cpu_seconds(transformer.transform, paths)
-            stages = {**decode, **({"resample": resampling} if resampling else {})}
+            stages = {name: tuple(value) for name, value in decode.items()}
+            if resampling[1]:
+                stages["resample"] = tuple(resampling)
             stages.update(stage_times(transformer, waveforms))
             report(title, seconds, end_to_end, stages)
             print()
