@@ -505,3 +505,49 @@ def test_real_m4a_files_decode_through_pyav(shared_data):
         np.testing.assert_array_equal(part, y[441000 : 441000 + 66150])
     features = MFCCTransformer().fit_transform([_m4a(shared_data), sitar])
     assert features.shape == (2, 13) and np.isfinite(features).all()
+
+
+def _encode_with_pyav(av, container: str, codec: str, rate: int) -> bytes:
+    """One second of a 440-Hz stereo tone, encoded by FFmpeg (through PyAV)."""
+    buffer = io.BytesIO()
+    y = np.tile(_tone(1.0, rate), (2, 1))  # planar stereo
+    with av.open(buffer, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate)
+        stream.layout = "stereo"
+        stream.bit_rate = 128_000
+        step = stream.codec_context.frame_size or 1024
+        for start in range(0, y.shape[1], step):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(y[:, start : start + step]), format="fltp", layout="stereo"
+            )
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("container", "codec", "suffix", "rate"),
+    [
+        ("webm", "libopus", ".webm", 48000),
+        ("asf", "wmav2", ".wma", 44100),
+        ("ipod", "aac", ".m4a", 44100),
+        ("ipod", "alac", ".m4a", 44100),
+    ],
+)
+def test_formats_libsndfile_refuses_decode_through_pyav(tmp_path, container, codec, suffix, rate):
+    av = pytest.importorskip("av")
+    try:
+        data = _encode_with_pyav(av, container, codec, rate)
+    except av.error.FFmpegError as exc:
+        pytest.skip(f"this FFmpeg build cannot encode {codec}: {exc}")
+    path = _write(tmp_path / f"tone{suffix}", data)
+    with pytest.raises(sf.LibsndfileError):
+        sf.SoundFile(path)
+    y, sr = load_audio(path)
+    assert sr == SR and abs(y.shape[0] - SR) < 0.1 * SR  # codec padding aside, 1 s
+    spectrum = np.abs(np.fft.rfft(y))
+    assert abs(spectrum.argmax() * SR / y.shape[0] - 440) < 5  # the tone, at its pitch
+    assert abs(np.sqrt(np.mean(y**2)) - 0.5 / np.sqrt(2)) < 0.05
