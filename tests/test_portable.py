@@ -59,6 +59,10 @@ ESTIMATORS = {
         voting="soft",
     ),
     "CalibratedClassifierCV(sigmoid)": lambda: CalibratedClassifierCV(SVC(), cv=3),
+    # what scikit-learn 1.9 recommends instead of SVC(probability=True)
+    "CalibratedClassifierCV(SVC, ensemble=False)": lambda: CalibratedClassifierCV(
+        SVC(), ensemble=False
+    ),
     "CalibratedClassifierCV(isotonic)": lambda: CalibratedClassifierCV(
         LogisticRegression(), cv=3, method="isotonic"
     ),
