@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from generify import GenreClassifier, MFCCTransformer
+from generify import AudioError, GenreClassifier, MFCCTransformer
 from generify.classifier import FeatureColumns, Timeline
 
 
@@ -150,3 +150,15 @@ def test_real_gtzan_above_chance(gtzan_dir):
     model.fit(np.asarray(data.filenames)[train], data.target[train])
     accuracy = model.score(np.asarray(data.filenames)[test], data.target[test])
     assert accuracy > 0.3, accuracy  # chance is 0.1 over ten genres
+
+
+def test_runtime_settings_apply_after_fit(toy_tracks, tmp_path):
+    X, y = toy_tracks
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"\x00garbage" * 50)
+    model = GenreClassifier(segment_duration=None).fit(X, y)
+    model.set_params(on_error="skip")
+    assert model.predict([bad, X[1]]).shape == (1,)
+    model.set_params(on_error="raise")
+    with pytest.raises(AudioError, match="bad"):
+        model.predict([bad, X[1]])

@@ -7,6 +7,7 @@ from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, GenerifyError, ModelError
 from .features import MFCCTransformer
 from .persistence import load_model, save_model
+from .portable import load_portable, save_portable
 
 try:
     __version__ = version("generify")
@@ -23,5 +24,7 @@ __all__ = [
     "__version__",
     "load_audio",
     "load_model",
+    "load_portable",
     "save_model",
+    "save_portable",
 ]

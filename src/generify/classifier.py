@@ -317,7 +317,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.features_ == PASSTHROUGH:
             raise ValueError("predict_timeline needs audio; this model was fitted on feature rows")
-        transformer = clone(self.features_).set_params(on_error="raise")
+        transformer = self._with_runtime(self.features_, on_error="raise")
         (segments,) = transformer.transform_segments(
             [source], segment_duration=self.segment_duration or None
         )
@@ -337,16 +337,24 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
                     f'features must be a transformer, None or "passthrough", got {self.features!r}'
                 )
             return PASSTHROUGH
-        features = clone(self.features) if self.features is not None else MFCCTransformer()
-        runtime = {"verbose": self.verbose, "on_error": self.on_error}
+        return self._with_runtime(self.features if self.features is not None else MFCCTransformer())
+
+    def _with_runtime(self, features, **overrides):
+        """A fresh copy of ``features`` with this classifier's current runtime settings.
+
+        Taken at every call, so ``set_params(on_error=..., n_jobs=...)`` on a fitted model
+        applies to its next prediction.
+        """
+        runtime = {"verbose": self.verbose, "on_error": self.on_error, **overrides}
         if self.n_jobs is not None:
             runtime["n_jobs"] = self.n_jobs
         if self.memory is not None:
             runtime["memory"] = self.memory
         accepted = features.get_params(deep=False)
-        return features.set_params(**{k: v for k, v in runtime.items() if k in accepted})
+        return clone(features).set_params(**{k: v for k, v in runtime.items() if k in accepted})
 
     def _segments(self, features, X) -> tuple[list[TrackSegments], np.ndarray]:
+        features = self._with_runtime(features)
         segments = features.transform_segments(X, segment_duration=self.segment_duration)
         skipped: list[SkippedFile] = getattr(features, "skipped_", [])
         if self.on_error != "raise":

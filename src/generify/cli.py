@@ -115,10 +115,10 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", type=Path, help="directory caching per-file features")
     parser.add_argument(
         "--on-error",
-        choices=["raise", "skip"],
+        choices=["raise", "skip", "warn"],
         default="skip",
-        help="an unreadable file stops the run (raise) or is left out and listed at the end "
-        "(skip, the default)",
+        help="an unreadable file stops the run (raise), or is left out and listed at the end "
+        "(skip, the default) or as soon as it is met (warn)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -165,7 +165,7 @@ def _train(args: argparse.Namespace) -> int:
     )
     model.fit(list(data.filenames), data.target)
     path = save_model(model, args.output)
-    _report_skipped(getattr(model, "skipped_", []))
+    _report_skipped(args, getattr(model, "skipped_", []))
     print(
         f"trained on {model.n_tracks_} tracks ({model.n_segments_} segments) of "
         f"{len(model.classes_)} genres; saved {path}"
@@ -230,7 +230,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     model.set_params(on_error=args.on_error)
     data = _load_data(args.data_dir, args.split)
     report = evaluate(model, list(data.filenames), data.target)
-    _report_skipped(getattr(report, "skipped", []))
+    _report_skipped(args, report.skipped)
     print(report.to_json() if args.json else report)
     if args.plots is not None:
         written = report.save_figures(args.plots)
@@ -238,7 +238,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_skipped(skipped: Sequence[Any]) -> None:
+def _report_skipped(args: argparse.Namespace, skipped: Sequence[Any]) -> None:
+    if args.on_error == "warn":
+        return  # each was reported by its warning when it was met
     for item in skipped:
         print(f"generify: skipped {item.source}: {item.reason}", file=sys.stderr)
 
