@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from .errors import AudioError
 
@@ -352,12 +351,15 @@ def _read_soundfile(
 
 def _read_frames(handle: sf.SoundFile, count: int) -> np.ndarray:
     """Read up to ``count`` frames (all when negative) as float32 (frames, channels)."""
+    # 16-bit PCM read as integers and scaled once gives libsndfile's float values exactly,
+    # several times faster than its own float conversion.
+    pcm16 = handle.subtype == "PCM_16"
     per_call = max(1, _CHUNK_SAMPLES // handle.channels)
     chunks = []
     wanted = count if count >= 0 else math.inf
     while wanted > 0:
         asked = int(min(per_call, wanted))
-        chunk = handle.read(asked, dtype="float32", always_2d=True)
+        chunk = handle.read(asked, dtype="int16" if pcm16 else "float32", always_2d=True)
         if chunk.shape[0]:
             chunks.append(chunk)
         if chunk.shape[0] < asked:
@@ -365,7 +367,10 @@ def _read_frames(handle: sf.SoundFile, count: int) -> np.ndarray:
         wanted -= asked
     if not chunks:
         return np.empty((0, handle.channels), dtype=np.float32)
-    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    frames = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    if pcm16:
+        return np.multiply(frames, np.float32(1 / 32768), dtype=np.float32)
+    return frames
 
 
 def _decode_with_av(
@@ -461,6 +466,8 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
         ``MAX_RATIO_TERM``, the nearest fraction within that bound is used instead).
     """
     ratio = Fraction(int(target_sr), int(orig_sr)).limit_denominator(MAX_RATIO_TERM)
+    from scipy.signal import resample_poly  # scipy.signal costs ~0.3 s at import
+
     out = resample_poly(y, ratio.numerator, ratio.denominator, axis=0)
     return out.astype(np.float32, copy=False)
 
