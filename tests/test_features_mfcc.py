@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from generify import AudioError, MFCCTransformer, load_audio
-from generify.features.mfcc import delta, mel_filterbank, mfcc
+from generify.features.mfcc import delta, frame_count, mel_filterbank, mfcc
 
 
 def test_matches_python_speech_features_on_synthetic(tone):
@@ -160,3 +160,21 @@ def test_clone_pickle_pipeline(tone):
     out = pipe.fit_transform(X)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(pipe)).transform(X), out)
     assert clone(pipe).get_params()["mfcctransformer__numcep"] == 8
+
+
+def test_frame_slice_equals_the_same_rows_of_all_frames(tone):
+    y = tone(440, 0.5) + tone(3000, 0.5, amplitude=0.1)
+    full = mfcc(y, sample_rate=22050)
+    assert frame_count(len(y), sample_rate=22050, winlen=0.025, winstep=0.01) == len(full)
+    part = mfcc(y, sample_rate=22050, frames=slice(5, 30))
+    np.testing.assert_allclose(part, full[5:30], rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="contiguous"):
+        mfcc(y, sample_rate=22050, frames=slice(0, 10, 2))
+
+
+def test_float32_path_within_documented_tolerance(gtzan_dir):
+    y, sr = load_audio(gtzan_dir / "genres/rock/rock.00002.wav", duration=10.0)
+    expected = psf.mfcc(y.astype(np.float64), samplerate=sr, nfft=1024)
+    np.testing.assert_allclose(mfcc(y, sample_rate=sr, dtype=np.float32), expected, atol=1e-3)
+    with pytest.raises(ValueError, match="dtype"):
+        mfcc(y, sample_rate=sr, dtype=np.int32)

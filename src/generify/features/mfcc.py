@@ -32,7 +32,7 @@ from scipy import fftpack
 
 from ._base import AudioFeatureTransformer
 
-__all__ = ["MFCCTransformer", "delta", "mel_filterbank", "mfcc"]
+__all__ = ["MFCCTransformer", "delta", "frame_count", "mel_filterbank", "mfcc"]
 
 STATISTICS = ("mean", "std", "delta_mean", "delta_std")
 _EPS = np.finfo(float).eps
@@ -164,6 +164,7 @@ def mfcc(
     ceplifter: int = 22,
     appendEnergy: bool = True,  # python_speech_features name
     dtype: type | np.dtype = np.float64,
+    frames: slice | None = None,
 ) -> np.ndarray:
     """Frame-level MFCCs, equal to ``python_speech_features.mfcc`` on the same samples.
 
@@ -197,6 +198,9 @@ def mfcc(
         thirds of the time; on real music its coefficients differ from python_speech_features
         by up to about 1e-4 absolute (``atol=1e-3`` holds with margin), far below the
         spread of the features across frames.
+    frames : slice or None, default=None
+        Compute only these frames (a contiguous slice of the full frame sequence, see
+        :func:`frame_count`); ``None`` computes all.
 
     Returns
     -------
@@ -211,10 +215,13 @@ def mfcc(
     frame_len = _round_half_up(winlen * sample_rate)
     frame_step = _round_half_up(winstep * sample_rate)
     nfft = nfft or 1 << (frame_len - 1).bit_length()
-    n = y.shape[0]
-    n_frames = 1 if n <= frame_len else 1 + math.ceil((n - frame_len) / frame_step)
+    n_frames = _frame_count(y.shape[0], frame_len, frame_step)
+    selected = range(n_frames)[frames if frames is not None else slice(None)]
+    if selected.step != 1:
+        raise ValueError(f"frames must be a contiguous slice, got {frames!r}")
+    first, last = selected.start, max(selected.start, selected.stop)
     signal = _emphasized(y, (n_frames - 1) * frame_step + frame_len, preemph)
-    frames = np.lib.stride_tricks.sliding_window_view(signal, frame_len)[::frame_step]
+    windows = np.lib.stride_tricks.sliding_window_view(signal, frame_len)[::frame_step]
     used = min(frame_len, nfft)  # python_speech_features truncates frames longer than nfft
     lo, hi, weights = _mel_weights(
         nfilt, nfft, sample_rate, lowfreq, highfreq, bool(appendEnergy), dtype
@@ -226,11 +233,11 @@ def mfcc(
     block = max(1, _BLOCK_SAMPLES // nfft)
     buffer = np.empty((nfft, block), dtype=dtype)
     power_buffer = np.empty((nfft // 2 + 1, block), dtype=dtype)
-    mel = np.empty((weights.shape[0], n_frames), dtype=dtype)
-    for start in range(0, n_frames, block):
-        stop = min(start + block, n_frames)
+    mel = np.empty((weights.shape[0], last - first), dtype=dtype)
+    for start in range(first, last, block):
+        stop = min(start + block, last)
         spectrum = buffer[:, : stop - start]
-        spectrum[:used] = frames[start:stop, :used].T
+        spectrum[:used] = windows[start:stop, :used].T
         spectrum[used:] = 0
         fftpack.rfft(spectrum, axis=0, overwrite_x=True)
         np.square(spectrum, out=spectrum)
@@ -241,7 +248,7 @@ def mfcc(
         )
         if nfft % 2 == 0:
             power[nfft // 2] = spectrum[nfft - 1]
-        np.matmul(weights, power[lo:hi], out=mel[:, start:stop])
+        np.matmul(weights, power[lo:hi], out=mel[:, start - first : stop - first])
 
     mel = mel.astype(np.float64, copy=False)
     mel[mel == 0] = _EPS
@@ -250,6 +257,31 @@ def mfcc(
     if appendEnergy:
         cepstra[:, 0] = log_mel[nfilt]
     return cepstra
+
+
+def _frame_count(n_samples: int, frame_len: int, frame_step: int) -> int:
+    return 1 if n_samples <= frame_len else 1 + math.ceil((n_samples - frame_len) / frame_step)
+
+
+def frame_count(n_samples: int, *, sample_rate: int, winlen: float, winstep: float) -> int:
+    """Number of frames :func:`mfcc` gives for ``n_samples`` samples (at least 1).
+
+    Parameters
+    ----------
+    n_samples : int
+        Signal length in samples.
+    sample_rate : int
+        Sampling rate in Hz.
+    winlen, winstep : float
+        Frame length and hop in seconds.
+
+    Returns
+    -------
+    int
+    """
+    return _frame_count(
+        n_samples, _round_half_up(winlen * sample_rate), _round_half_up(winstep * sample_rate)
+    )
 
 
 def delta(features: np.ndarray, *, width: int = 2) -> np.ndarray:
@@ -401,6 +433,14 @@ class MFCCTransformer(AudioFeatureTransformer):
         return [f"mfcc{i}_{stat}" for stat in self._statistics() for i in range(self.numcep)]
 
     def _waveform_features(self, y: np.ndarray) -> np.ndarray:
+        statistics = self._statistics()
+        n = frame_count(
+            y.shape[0], sample_rate=self.sample_rate, winlen=self.winlen, winstep=self.winstep
+        )
+        start, stop = int(n * self.trim), int(n * (1 - self.trim))
+        if stop - start < 3:
+            start, stop = 0, n
+        with_deltas = any(s.startswith("delta_") for s in statistics)
         ceps = mfcc(
             y,
             sample_rate=self.sample_rate,
@@ -414,15 +454,13 @@ class MFCCTransformer(AudioFeatureTransformer):
             preemph=self.preemph,
             ceplifter=self.ceplifter,
             appendEnergy=self.appendEnergy,
+            # deltas need the neighbouring frames; plain statistics only the kept ones
+            frames=None if with_deltas else slice(start, stop),
         )
-        n = ceps.shape[0]
-        start, stop = int(n * self.trim), int(n * (1 - self.trim))
-        if stop - start < 3:
-            start, stop = 0, n
-        statistics = self._statistics()
-        frames = {"": ceps[start:stop]}
-        if any(s.startswith("delta_") for s in statistics):
-            frames["delta_"] = delta(ceps)[start:stop]
+        kept = slice(start, stop) if with_deltas else slice(None)
+        frames = {"": ceps[kept]}
+        if with_deltas:
+            frames["delta_"] = delta(ceps)[kept]
         summaries = []
         for stat in statistics:
             prefix, _, reduction = stat.rpartition("_") if "_" in stat else ("", "", stat)
