@@ -171,7 +171,9 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     ``"symmetric"``).  The rows are padded, laid end to end and filtered as one 1-D
     signal by scipy's fast 1-D rank filter (the padding keeps every retained window inside
     its own row), on integer keys that sort like the floats: comparing int64 is cheaper.
-    Rows shorter than half the window go to ``scipy.ndimage.median_filter`` itself.
+    Rows shorter than half the window are mirrored again and again (numpy's
+    ``"symmetric"`` padding); there scipy's own 2-D filter is inconsistent (scipy 1.17
+    returns different medians for identical rows, and NaN).
 
     Parameters
     ----------
@@ -194,13 +196,14 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
         return median_filter(x.T, size=size, axis=1).T
     half = size // 2
     n_rows, n_columns = x.shape
-    if n_columns < half:  # mirrored more than once: leave scipy's edge rule to scipy
-        return scipy.ndimage.median_filter(x, size=(1, size), mode="reflect")
-    # One C-ordered copy (np.pad would keep a transposed input's Fortran order).
-    padded = np.empty((n_rows, n_columns + 2 * half))
-    padded[:, half : half + n_columns] = x
-    padded[:, :half] = x[:, :half][:, ::-1]
-    padded[:, half + n_columns :] = x[:, n_columns - half :][:, ::-1]
+    if n_columns >= half:
+        # One C-ordered copy (np.pad would keep a transposed input's Fortran order).
+        padded = np.empty((n_rows, n_columns + 2 * half))
+        padded[:, half : half + n_columns] = x
+        padded[:, :half] = x[:, :half][:, ::-1]
+        padded[:, half + n_columns :] = x[:, n_columns - half :][:, ::-1]
+    else:  # rows mirrored more than once
+        padded = np.pad(np.ascontiguousarray(x), ((0, 0), (half, half)), mode="symmetric")
     keys = padded.view(np.int64)
     # IEEE-754 bit patterns sort like the numbers once negatives have their magnitude
     # bits flipped (a map that is its own inverse); spectrograms have no negatives.
