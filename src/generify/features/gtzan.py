@@ -200,9 +200,14 @@ def _chroma_basis(sr: int, tuning: float) -> np.ndarray:
 def _zero_crossing_rate(y: np.ndarray, *, n_frames: int) -> np.ndarray:
     """librosa's zero_crossing_rate: centred 2048-sample frames, edges padded by repetition."""
     negative = np.pad(y, N_FFT // 2, mode="edge") < -1e-10
-    crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1])))
-    starts = np.arange(n_frames) * HOP_LENGTH
-    return (crossings[starts + N_FFT - 1] - crossings[starts]) / N_FFT
+    # changes[i]: samples i - 1 and i differ in sign.  A frame starting at s counts the
+    # changes at s + 1 .. s + 2047: its four hops' counts minus the change at s.
+    hops_per_frame = N_FFT // HOP_LENGTH
+    changes = np.zeros((n_frames + hops_per_frame - 1) * HOP_LENGTH, dtype=np.int32)
+    changes[1:] = negative[1 : changes.size] != negative[: changes.size - 1]
+    per_hop = changes.reshape(-1, HOP_LENGTH).sum(axis=1)
+    counts = sum(per_hop[k : k + n_frames] for k in range(hops_per_frame))
+    return (counts - changes[::HOP_LENGTH][:n_frames]) / N_FFT
 
 
 class GTZANFeatures(AudioFeatureTransformer):
