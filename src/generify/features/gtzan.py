@@ -126,8 +126,9 @@ def gtzan_features(y: np.ndarray, *, sr: int = 22050) -> np.ndarray:
     >>> features = gtzan_features(0.5 * np.sin(2 * np.pi * 440 * t))
     >>> features.shape
     (57,)
-    >>> round(features[GTZAN_FEATURE_NAMES.index("spectral_centroid_mean")])
-    440
+    >>> named = dict(zip(GTZAN_FEATURE_NAMES, features))
+    >>> round(named["rms_mean"], 2), round(named["zero_crossing_rate_mean"], 3)
+    (0.35, 0.039)
     """
     y = np.asarray(y)
     if y.ndim != 1:
