@@ -162,3 +162,13 @@ def test_runtime_settings_apply_after_fit(toy_tracks, tmp_path):
     model.set_params(on_error="raise")
     with pytest.raises(AudioError, match="bad"):
         model.predict([bad, X[1]])
+
+
+def test_short_tail_joins_the_last_segment(toy_tracks, tone):
+    X, y = toy_tracks
+    model = GenreClassifier(segment_duration=0.1).fit(X, y)
+    timeline = model.predict_timeline(tone(150, 0.53))  # 5 segments + a 0.03-s tail
+    np.testing.assert_allclose(timeline.starts, [0.0, 0.1, 0.2, 0.3, 0.4], atol=1e-6)
+    assert timeline.ends[-1] == pytest.approx(0.53, abs=1e-4)
+    longer = model.predict_timeline(tone(150, 0.57))  # a 0.07-s tail is a segment
+    assert len(longer.starts) == 6

@@ -208,7 +208,8 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             Segment length in seconds; ``None`` treats each whole track as one segment.
         min_segment_fraction : float, default=0.5
             A trailing segment shorter than this fraction of ``segment_duration`` is
-            dropped, unless it is the track's only segment.
+            joined to the one before it, so a 30.05-s clip is one 30.05-s segment and
+            no track ends in a stub.
 
         Returns
         -------
@@ -311,17 +312,37 @@ def _segments_of(
     else:
         blocks = iter_blocks(source, block_duration=segment_duration, sr=sr)
     rows, starts, ends = [], [], []
-    for start, y in blocks:
-        duration = y.shape[0] / sr
-        if rows and segment_duration is not None and duration < min_fraction * segment_duration:
-            break
+    for start, y in _join_short_tail(
+        blocks, min_samples=_min_samples(segment_duration, min_fraction, sr)
+    ):
         with np.errstate(over="ignore", invalid="ignore"):  # _checked reports it, once
             rows.append(_checked(transformer._waveform_features(y), name))
         starts.append(start)
-        ends.append(start + duration)
+        ends.append(start + y.shape[0] / sr)
     if not rows:
         raise AudioError(f"{name}: holds no audio frames")
     return TrackSegments(np.vstack(rows), np.asarray(starts), np.asarray(ends))
+
+
+def _min_samples(segment_duration: float | None, min_fraction: float, sr: int) -> int:
+    return 0 if segment_duration is None else round(min_fraction * segment_duration * sr)
+
+
+def _join_short_tail(blocks, *, min_samples: int):
+    """Yield the blocks, the last one joined to its predecessor when it is too short.
+
+    Holds at most two blocks at a time, so streaming stays bounded.
+    """
+    previous = None
+    for start, y in blocks:
+        if previous is not None:
+            if y.shape[0] < min_samples:  # only the last block can be short
+                previous = (previous[0], np.concatenate([previous[1], y]))
+                continue
+            yield previous
+        previous = (start, y)
+    if previous is not None:
+        yield previous
 
 
 def _waveform_blocks(y: np.ndarray, *, sr: int, segment_duration: float | None, name: str):
