@@ -5,9 +5,10 @@ from importlib.metadata import PackageNotFoundError, version
 from .audio import load_audio
 from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, GenerifyError, ModelError
-from .features import MFCCTransformer
+from .features import GTZANFeatures, MFCCTransformer
 from .persistence import load_model, save_model
 from .portable import load_portable, save_portable
+from .pretrained import load_pretrained
 
 try:
     __version__ = version("generify")
@@ -18,6 +19,7 @@ __all__ = [
     "AudioError",
     "DatasetError",
     "GenerifyError",
+    "GTZANFeatures",
     "GenreClassifier",
     "MFCCTransformer",
     "ModelError",
@@ -25,6 +27,7 @@ __all__ = [
     "load_audio",
     "load_model",
     "load_portable",
+    "load_pretrained",
     "save_model",
     "save_portable",
 ]

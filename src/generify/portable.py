@@ -42,6 +42,7 @@ MARKER = "__generify_portable__"
 SUPPORTED_ESTIMATORS = (
     "generify.classifier.GenreClassifier",
     "generify.classifier.FeatureColumns",
+    "generify.preprocessing.LevelInvariantColumns",
     "sklearn.pipeline.Pipeline",
     "sklearn.preprocessing.StandardScaler",
     "sklearn.preprocessing.QuantileTransformer",

@@ -3,6 +3,7 @@
 from ._base import AudioFeatureTransformer, SkippedFile, TrackSegments
 from .chroma import ChromaFeatures
 from .combined import CombinedFeatures
+from .gtzan import GTZANFeatures
 from .mfcc import MFCCTransformer
 from .rhythm import RhythmFeatures
 from .spectral_shape import SpectralShapeFeatures
@@ -11,6 +12,7 @@ __all__ = [
     "AudioFeatureTransformer",
     "ChromaFeatures",
     "CombinedFeatures",
+    "GTZANFeatures",
     "MFCCTransformer",
     "RhythmFeatures",
     "SkippedFile",

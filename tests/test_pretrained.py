@@ -1,0 +1,70 @@
+"""The shipped model: loads without pickle, regenerates from the table, predicts audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generify import GenreClassifier, load_pretrained
+from generify.features import GTZANFeatures
+from generify.portable import is_portable
+from generify.pretrained import MODEL_FILE
+from generify.pretrained.build import build
+
+GENRES = ["blues", "classical", "country", "disco", "hiphop"]
+GENRES += ["jazz", "metal", "pop", "reggae", "rock"]
+
+
+@pytest.fixture(scope="module")
+def model() -> GenreClassifier:
+    return load_pretrained()
+
+
+def test_shipped_file_is_portable_and_small():
+    from importlib.resources import files
+
+    path = files("generify.pretrained") / MODEL_FILE
+    assert is_portable(path)
+    assert path.stat().st_size < 5_000_000
+
+
+def test_loaded_model(model):
+    assert list(model.classes_) == GENRES
+    assert isinstance(model.features_, GTZANFeatures)
+    assert model.segment_duration == 30.0
+    assert model.n_tracks_ == 640
+    assert load_pretrained() is not load_pretrained()  # callers may modify their copy
+
+
+def test_build_script_regenerates_the_shipped_model(model, shared_data):
+    rebuilt, scores = build(shared_data / "gtzan-features")
+    assert scores["n_train"] == 443 and scores["n_valid"] == 197
+    assert scores["valid_accuracy"] > 0.45  # published MFCC + SVM on this split: 53.4 % (test)
+    from generify.datasets import load_gtzan_features
+
+    table = load_gtzan_features(shared_data / "gtzan-features")
+    np.testing.assert_allclose(
+        rebuilt.classifier_.predict_proba(table.data), model.classifier_.predict_proba(table.data)
+    )
+
+
+def test_audio_route_equals_feature_rows_route(model, gtzan_dir):
+    clips = [gtzan_dir / f"genres/{g}/{g}.00003.wav" for g in ("metal", "classical", "disco")]
+    rows = model.features_.transform(clips)
+    np.testing.assert_allclose(model.predict_proba(clips), model.classifier_.predict_proba(rows))
+    assert list(model.predict(clips)) == list(model.classifier_.predict(rows))
+
+
+def test_demo_clip_is_classical(model):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "examples/audio/minuet_in_g.ogg"
+    assert model.predict([demo])[0] == "classical"
+
+
+def test_long_input_is_decided_by_30_s_segments(model, gtzan_dir):
+    clip = gtzan_dir / "genres/jazz/jazz.00001.wav"
+    timeline = model.predict_timeline(clip)
+    assert len(timeline.starts) == 1
+    y = np.tile(model.features_.transform([clip]), 1)  # same clip, as rows
+    assert timeline.labels[0] == model.classifier_.predict(y)[0]
