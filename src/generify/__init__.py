@@ -18,8 +18,8 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "AudioError",
     "DatasetError",
-    "GenerifyError",
     "GTZANFeatures",
+    "GenerifyError",
     "GenreClassifier",
     "MFCCTransformer",
     "ModelError",

@@ -1,7 +1,9 @@
 """Filterbanks that map the bins of a power spectrum onto mel bands and pitch classes.
 
-Both follow librosa's definitions (``librosa.filters.mel`` with Slaney's scale and area
-normalisation, ``librosa.filters.chroma``), computed in float64.  A filterbank has one
+:func:`mel_filterbank` and :func:`chroma_filterbank` follow librosa's definitions
+(``librosa.filters.mel`` with Slaney's scale and area normalisation,
+``librosa.filters.chroma``), computed in float64; :func:`htk_mel_filterbank` is
+python_speech_features' (HTK scale, integer bin edges), used by the MFCCs.  A filterbank has one
 row per output band and one column per FFT bin ``k = 0 .. n_fft // 2``, whose centre
 frequency is ``k * sr / n_fft`` Hz (:func:`fft_frequencies`); apply it as
 ``power_spectrum @ filterbank.T`` to a spectrogram of shape ``(n_frames, n_bins)``.
@@ -14,6 +16,9 @@ import numpy as np
 __all__ = [
     "chroma_filterbank",
     "fft_frequencies",
+    "htk_hz_to_mel",
+    "htk_mel_filterbank",
+    "htk_mel_to_hz",
     "hz_to_mel",
     "mel_filterbank",
     "mel_frequencies",
@@ -177,3 +182,53 @@ def chroma_filterbank(
     weights *= np.exp(-0.5 * ((bins / n_chroma - ctroct) / octwidth) ** 2)[None, :]
     weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)
     return np.ascontiguousarray(weights[:, : n_fft // 2 + 1])
+
+
+def htk_hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    """HTK mel scale: ``2595 log10(1 + hz / 700)``."""
+    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0)
+
+
+def htk_mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
+    """Inverse of :func:`htk_hz_to_mel`, in Hz."""
+    return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
+
+
+def htk_mel_filterbank(
+    *, nfilt: int, nfft: int, sample_rate: int, lowfreq: float = 0.0, highfreq: float | None = None
+) -> np.ndarray:
+    """python_speech_features' triangular mel filters (HTK scale, integer FFT-bin edges).
+
+    The filterbank of :func:`generify.features.mfcc.mfcc`; unlike :func:`mel_filterbank`
+    its filters peak at 1 and are not area-normalised.
+
+    Parameters
+    ----------
+    nfilt : int
+        Number of filters.
+    nfft : int
+        FFT size in samples.
+    sample_rate : int
+        Sampling rate in Hz.
+    lowfreq, highfreq : float
+        Band edges in Hz; ``highfreq=None`` means ``sample_rate / 2``.
+
+    Returns
+    -------
+    np.ndarray of shape (nfilt, nfft // 2 + 1)
+    """
+    highfreq = highfreq or sample_rate / 2
+    if highfreq > sample_rate / 2:
+        raise ValueError(
+            f"highfreq {highfreq} Hz is above the Nyquist frequency {sample_rate / 2} Hz"
+        )
+    mels = np.linspace(htk_hz_to_mel(lowfreq), htk_hz_to_mel(highfreq), nfilt + 2)
+    edges = np.floor((nfft + 1) * htk_mel_to_hz(mels) / sample_rate)
+    bins = np.arange(nfft // 2 + 1)[None, :]
+    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rising = np.where((bins >= left) & (bins < centre), (bins - left) / (centre - left), 0.0)
+        falling = np.where(
+            (bins >= centre) & (bins < right), (right - bins) / (right - centre), 0.0
+        )
+    return rising + falling

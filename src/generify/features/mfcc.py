@@ -30,9 +30,10 @@ from functools import lru_cache
 import numpy as np
 from scipy import fftpack
 
+from ..filters import htk_mel_filterbank
 from ._base import AudioFeatureTransformer
 
-__all__ = ["MFCCTransformer", "delta", "frame_count", "mel_filterbank", "mfcc"]
+__all__ = ["MFCCTransformer", "delta", "frame_count", "mfcc"]
 
 STATISTICS = ("mean", "std", "delta_mean", "delta_std")
 _EPS = np.finfo(float).eps
@@ -40,53 +41,6 @@ _EPS = np.finfo(float).eps
 
 def _round_half_up(x: float) -> int:
     return int(Decimal(x).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
-    """HTK mel scale: ``2595 log10(1 + hz / 700)``."""
-    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0)
-
-
-def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
-    """Inverse of :func:`hz_to_mel`, in Hz."""
-    return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
-
-
-def mel_filterbank(
-    *, nfilt: int, nfft: int, sample_rate: int, lowfreq: float = 0.0, highfreq: float | None = None
-) -> np.ndarray:
-    """Triangular mel filters with python_speech_features' integer bin edges.
-
-    Parameters
-    ----------
-    nfilt : int
-        Number of filters.
-    nfft : int
-        FFT size in samples.
-    sample_rate : int
-        Sampling rate in Hz.
-    lowfreq, highfreq : float
-        Band edges in Hz; ``highfreq=None`` means ``sample_rate / 2``.
-
-    Returns
-    -------
-    np.ndarray of shape (nfilt, nfft // 2 + 1)
-    """
-    highfreq = highfreq or sample_rate / 2
-    if highfreq > sample_rate / 2:
-        raise ValueError(
-            f"highfreq {highfreq} Hz is above the Nyquist frequency {sample_rate / 2} Hz"
-        )
-    mels = np.linspace(hz_to_mel(lowfreq), hz_to_mel(highfreq), nfilt + 2)
-    edges = np.floor((nfft + 1) * mel_to_hz(mels) / sample_rate)
-    bins = np.arange(nfft // 2 + 1)[None, :]
-    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rising = np.where((bins >= left) & (bins < centre), (bins - left) / (centre - left), 0.0)
-        falling = np.where(
-            (bins >= centre) & (bins < right), (right - bins) / (right - centre), 0.0
-        )
-    return rising + falling
 
 
 #: Frames transformed together: the block, its spectrum and its power stay in L2 cache.
@@ -111,7 +65,7 @@ def _mel_weights(
     has one more row, ``1 / nfft`` over every bin: the frame energy comes out of the same
     matrix product (cheaper than a separate sum).
     """
-    bank = mel_filterbank(
+    bank = htk_mel_filterbank(
         nfilt=nfilt, nfft=nfft, sample_rate=sample_rate, lowfreq=lowfreq, highfreq=highfreq
     )
     if energy:
