@@ -20,16 +20,21 @@ __all__ = ["CombinedFeatures", "default_families"]
 def default_families() -> list[AudioFeatureTransformer]:
     """The families :class:`CombinedFeatures` uses when ``families`` is None.
 
+    The chroma profile is the key-invariant one: a song's key says little about its
+    genre, and on the GTZAN clips the relative profile classified at least as well as the
+    absolute one, also for artists never seen in training.
+
     Returns
     -------
     list of AudioFeatureTransformer
         ``MFCCTransformer(statistics=("mean", "std", "delta_std"))``,
-        ``SpectralShapeFeatures()``, ``ChromaFeatures()`` and ``RhythmFeatures()``.
+        ``SpectralShapeFeatures()``, ``ChromaFeatures(profile="relative")`` and
+        ``RhythmFeatures()``.
     """
     return [
         MFCCTransformer(statistics=("mean", "std", "delta_std")),
         SpectralShapeFeatures(),
-        ChromaFeatures(),
+        ChromaFeatures(profile="relative"),
         RhythmFeatures(),
     ]
 
@@ -46,9 +51,9 @@ class CombinedFeatures(AudioFeatureTransformer):
     ----------
     families : list of AudioFeatureTransformer or None, default=None
         The feature families; ``None`` means :func:`default_families` (MFCC mean, std and
-        delta std; spectral shape; chroma; rhythm).  Their own ``sample_rate``,
-        ``n_jobs``, ``memory``, ``verbose`` and ``on_error`` are ignored: this
-        transformer's apply.
+        delta std; spectral shape; key-invariant chroma; rhythm: 115 columns).  Their own
+        ``sample_rate``, ``n_jobs``, ``memory``, ``verbose`` and ``on_error`` are ignored:
+        this transformer's apply.
     sample_rate : int, default=22050
         Rate in Hz at which files are decoded and at which waveforms in ``X`` are assumed.
     n_jobs : int or None, default=None
