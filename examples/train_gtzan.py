@@ -2,7 +2,7 @@
 
 Usage::
 
-    python examples/train_gtzan.py [GTZAN_ROOT] [--model-path model.joblib]
+    python examples/train_gtzan.py [GTZAN_ROOT] [--model-path model.joblib] [--limit N]
 
 GTZAN_ROOT is any folder holding GTZAN's ten genre folders (the official ``genres/``
 tree of ``.au`` files or a ``.wav`` re-packaging); by default the partial copy in
@@ -26,16 +26,28 @@ from generify.evaluation import evaluate
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtzan"
 
 
+def first_per_genre(data, limit: int | None):
+    """Keep the first ``limit`` clips of each genre of a loaded part (all for None)."""
+    keep = np.ones(len(data.target), dtype=bool)
+    if limit is not None:
+        for genre in set(data.target):
+            keep[np.flatnonzero(data.target == genre)[limit:]] = False
+    data.filenames, data.target = data.filenames[keep], data.target[keep]
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--model-path", type=Path, default=None)
+    parser.add_argument("--limit", type=int, help="at most N clips per genre of each part")
     args = parser.parse_args()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", IncompleteDatasetWarning)  # reported below instead
         train = load_gtzan(args.root, split="train")
         valid = load_gtzan(args.root, split="valid")
+    train, valid = first_per_genre(train, args.limit), first_per_genre(valid, args.limit)
     print(f"train: {len(train.filenames)} clips ({len(train.missing)} of the split missing)")
     print(f"valid: {len(valid.filenames)} clips ({len(valid.missing)} of the split missing)")
 
