@@ -287,15 +287,27 @@ def test_signatures_match_the_code() -> None:
     assert not wrong, "docs/api.md is out of date:\n" + "\n".join(wrong)
 
 
+def anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings: lower case, punctuation dropped, "-" for spaces."""
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    headings = re.findall(r"^#{1,6} (.+?)[ \t]*$", text, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
 def test_links_between_pages_resolve() -> None:
-    link = re.compile(r"\]\((?P<target>[^)#\s]+\.md)(?:#[^)\s]*)?\)")
+    link = re.compile(r"\]\((?P<target>[^)#\s]*?)(?:#(?P<anchor>[^)\s]*))?\)")
     broken = []
     for page in [*PAGES, ROOT / "README.md"]:
         for match in link.finditer(page.read_text(encoding="utf-8")):
-            target = match["target"]
-            if "://" not in target and not (page.parent / target).is_file():
+            target, anchor = match["target"], match["anchor"]
+            if "://" in target or not (target.endswith(".md") or (not target and anchor)):
+                continue
+            linked = page.parent / target if target else page
+            if not linked.is_file():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
-    assert not broken, f"links to missing pages: {broken}"
+            elif anchor and anchor not in anchors(linked):
+                broken.append(f"{page.relative_to(ROOT)} -> {target}#{anchor}")
+    assert not broken, f"links to missing pages or headings: {broken}"
 
 
 def test_every_page_is_reachable_from_the_index() -> None:
