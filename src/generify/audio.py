@@ -72,7 +72,7 @@ class AudioInfo:
 def describe_source(source: Any) -> str:
     """Name a source for messages: its path, or the name of a file object."""
     if isinstance(source, (str, os.PathLike)):
-        return os.fspath(source)
+        return str(os.fspath(source))
     name = getattr(source, "name", None)
     if isinstance(name, (str, os.PathLike)):
         return os.fspath(name)
@@ -107,7 +107,7 @@ def _check_source(source: Any) -> Any:
             raise AudioError(f"{name}: not a regular file (a pipe, socket or device)")
         if mode.st_size == 0:
             raise AudioError(f"{name}: empty file (0 bytes)")
-        return source
+        return os.fspath(source) if isinstance(source, str) else source  # np.str_ -> str
     if isinstance(source, io.TextIOBase):
         raise AudioError(f"{name}: file object is open in text mode; open it with mode 'rb'")
     if not hasattr(source, "read"):
