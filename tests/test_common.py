@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from generify import GenreClassifier, MFCCTransformer
+from generify import GenreClassifier, GTZANFeatures, MFCCTransformer
+from generify.features import (
+    AudioFeatureTransformer,
+    ChromaFeatures,
+    CombinedFeatures,
+    RhythmFeatures,
+    SpectralShapeFeatures,
+)
 
 # Audio transformers read rows of a 2-D array as waveforms; the number of samples per
 # track is not a fixed "number of features", so these checks do not apply.
@@ -17,31 +24,37 @@ _WAVEFORM_LENGTH_IS_FREE = "rows are waveforms of any length; n_features_in_ is 
 # 2-20 samples carry no spectral information, so an audio model cannot learn them.
 _BLOBS_ARE_NOT_AUDIO = "rows of toy blobs are not audio; MFCCs of 2-20 samples cannot separate them"
 
-EXPECTED_FAILED_CHECKS = {
-    "MFCCTransformer": {
-        "check_n_features_in_after_fitting": _WAVEFORM_LENGTH_IS_FREE,
-        "check_transformer_general": _WAVEFORM_LENGTH_IS_FREE,
-        "check_transformer_general(readonly_memmap=True)": _WAVEFORM_LENGTH_IS_FREE,
-    },
-    "GenreClassifier(audio)": {
-        "check_n_features_in_after_fitting": _WAVEFORM_LENGTH_IS_FREE,
-        "check_classifiers_train": _BLOBS_ARE_NOT_AUDIO,
-        "check_classifiers_train(readonly_memmap=True)": _BLOBS_ARE_NOT_AUDIO,
-        "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": _BLOBS_ARE_NOT_AUDIO,
-    },
+_AUDIO_TRANSFORMER = {
+    "check_n_features_in_after_fitting": _WAVEFORM_LENGTH_IS_FREE,
+    "check_transformer_general": _WAVEFORM_LENGTH_IS_FREE,
+    "check_transformer_general(readonly_memmap=True)": _WAVEFORM_LENGTH_IS_FREE,
+}
+_AUDIO_CLASSIFIER = {
+    "check_n_features_in_after_fitting": _WAVEFORM_LENGTH_IS_FREE,
+    "check_classifiers_train": _BLOBS_ARE_NOT_AUDIO,
+    "check_classifiers_train(readonly_memmap=True)": _BLOBS_ARE_NOT_AUDIO,
+    "check_classifiers_train(readonly_memmap=True,X_dtype=float32)": _BLOBS_ARE_NOT_AUDIO,
 }
 
 
 def _expected_failed_checks(estimator):
-    name = type(estimator).__name__
-    if name == "GenreClassifier" and estimator.features != "passthrough":
-        name = "GenreClassifier(audio)"
-    return EXPECTED_FAILED_CHECKS.get(name, {})
+    if isinstance(estimator, AudioFeatureTransformer):
+        return _AUDIO_TRANSFORMER
+    if isinstance(estimator, GenreClassifier) and estimator.features != "passthrough":
+        return _AUDIO_CLASSIFIER
+    return {}
 
 
 @parametrize_with_checks(
     [
         MFCCTransformer(numcep=5, nfilt=10),
+        GTZANFeatures(),
+        SpectralShapeFeatures(),
+        SpectralShapeFeatures(texture_window=0.05),
+        ChromaFeatures(profile="both"),
+        RhythmFeatures(),
+        CombinedFeatures(),
+        CombinedFeatures([MFCCTransformer(numcep=5, nfilt=10), ChromaFeatures()]),
         GenreClassifier(features="passthrough"),
         GenreClassifier(segment_duration=None),
     ],
