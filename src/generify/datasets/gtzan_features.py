@@ -14,30 +14,15 @@ from sklearn.utils import Bunch
 from generify.datasets._common import is_hidden
 from generify.datasets.gtzan import split_of
 from generify.errors import DatasetError
+from generify.features.gtzan import GTZAN_FEATURE_NAMES
 
 __all__ = ["FEATURES_FILENAME", "FEATURE_NAMES", "load_gtzan_features"]
 
 FEATURES_FILENAME = "features_30_sec.csv"
 
-#: The 57 feature columns of the table, in file order.
-FEATURE_NAMES: tuple[str, ...] = (
-    *(
-        f"{name}_{stat}"
-        for name in (
-            "chroma_stft",
-            "rms",
-            "spectral_centroid",
-            "spectral_bandwidth",
-            "rolloff",
-            "zero_crossing_rate",
-            "harmony",
-            "perceptr",
-        )
-        for stat in ("mean", "var")
-    ),
-    "tempo",
-    *(f"mfcc{k}_{stat}" for k in range(1, 21) for stat in ("mean", "var")),
-)
+#: The 57 feature columns of the table, in file order (what GTZANFeatures computes).
+FEATURE_NAMES = GTZAN_FEATURE_NAMES
+
 _HEADER = ("filename", "length", *FEATURE_NAMES, "label")
 # "blues.00000.wav" (30-s table) or "blues.00000.3.wav" (3-s table) -> "blues.00000".
 _CLIP_PREFIX = re.compile(r"^([a-z]+\.\d{5})\.", re.IGNORECASE)
