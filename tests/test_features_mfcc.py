@@ -179,3 +179,12 @@ def test_float32_path_within_documented_tolerance(gtzan_dir):
     np.testing.assert_allclose(mfcc(y, sample_rate=sr, dtype=np.float32), expected, atol=1e-3)
     with pytest.raises(ValueError, match="dtype"):
         mfcc(y, sample_rate=sr, dtype=np.int32)
+
+
+def test_transformer_float32_option(tone):
+    y = tone(440, 1.0) + tone(2500, 1.0, amplitude=0.2)
+    exact = MFCCTransformer().fit_transform([y])
+    fast = MFCCTransformer(dtype="float32").fit_transform([y])
+    np.testing.assert_allclose(fast, exact, atol=1e-3)
+    with pytest.raises(ValueError, match="dtype"):
+        MFCCTransformer(dtype="float16").fit([y])

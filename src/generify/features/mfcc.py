@@ -293,6 +293,9 @@ class MFCCTransformer(AudioFeatureTransformer):
     trim : float, default=0.1
         Fraction of frames dropped at each end before summarising (the seed used the
         middle 80 %).  Ignored when fewer than 3 frames would remain.
+    dtype : {"float64", "float32"}, default="float64"
+        Precision of the spectrum (see :func:`mfcc`): float64 equals
+        python_speech_features; float32 is about 1.5x faster and within 1e-3 absolute.
     sample_rate : int, default=22050
         Rate in Hz at which files are decoded and at which waveforms in ``X`` are assumed.
     n_jobs : int or None, default=None
@@ -337,6 +340,7 @@ class MFCCTransformer(AudioFeatureTransformer):
         appendEnergy: bool = True,  # python_speech_features name
         statistics: tuple[str, ...] = ("mean",),
         trim: float = 0.1,
+        dtype: str = "float64",
         sample_rate: int = 22050,
         n_jobs: int | None = None,
         memory=None,
@@ -355,6 +359,7 @@ class MFCCTransformer(AudioFeatureTransformer):
         self.appendEnergy = appendEnergy
         self.statistics = statistics
         self.trim = trim
+        self.dtype = dtype
         self.sample_rate = sample_rate
         self.n_jobs = n_jobs
         self.memory = memory
@@ -372,6 +377,8 @@ class MFCCTransformer(AudioFeatureTransformer):
             raise ValueError(
                 f"winlen={self.winlen} s is shorter than one sample at {self.sample_rate} Hz"
             )
+        if self.dtype not in ("float64", "float32"):
+            raise ValueError(f'dtype must be "float64" or "float32", got {self.dtype!r}')
         if not 0 <= self.trim < 0.5:
             raise ValueError(f"trim must be in [0, 0.5), got {self.trim!r}")
         unknown = set(self._statistics()) - set(STATISTICS)
@@ -408,6 +415,7 @@ class MFCCTransformer(AudioFeatureTransformer):
             preemph=self.preemph,
             ceplifter=self.ceplifter,
             appendEnergy=self.appendEnergy,
+            dtype=np.dtype(self.dtype),
             # deltas need the neighbouring frames; plain statistics only the kept ones
             frames=None if with_deltas else slice(start, stop),
         )
