@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--timeline", action="store_true", help="also give the genres of every segment"
     )
+    predict.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -178,9 +179,13 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
     model = _load(args.model)
     results, failures = [], 0
-    for path in args.files:
+    # A bar on stderr only for an interactive batch; the results themselves go to stdout.
+    quiet = args.quiet or len(args.files) < 2 or not sys.stderr.isatty()
+    for path in tqdm(args.files, desc="predict", unit="file", disable=quiet, leave=False):
         try:
             results.append(_predict_one(model, path, top=args.top, timeline=args.timeline))
         except GenerifyError as exc:
