@@ -89,14 +89,15 @@ def clip_scores(table) -> None:
         assert list(classes) == list(table_model.classes_)
         for key, p in (("segments", p_clip), ("table", p_table), ("both", p_clip + p_table)):
             scores[key].append(np.mean(classes[p.argmax(1)] == labels[test]))
-    show("ours: CombinedFeatures of 3-s segments, LR C=0.1", np.mean(scores["segments"]))
+    show("ours: CombinedFeatures of 3-s segments, LR C=1", np.mean(scores["segments"]))
     show("ours: shipped approach (table rows minus the test clips)", np.mean(scores["table"]))
     show("ours: 3-s segment model + table model, mean probabilities", np.mean(scores["both"]))
 
 
 def clip_classifier():
-    """The clip model found by nested CV on the clips: standardised LR, C=0.1."""
-    return make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    """The clip model: standardised LR with C=1, the value that an inner 5-fold CV inside
+    each training fold chose most often (38 of 50 folds; nested accuracy 0.901)."""
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
 
 
 def _printer():

@@ -22,18 +22,20 @@ def default_families() -> list[AudioFeatureTransformer]:
 
     The chroma profile is the key-invariant one: a song's key says little about its
     genre, and on the GTZAN clips the relative profile classified at least as well as the
-    absolute one, also for artists never seen in training.
+    absolute one, also for artists never seen in training.  The spectral shape is
+    summarised over 1-s texture windows (Tzanetakis & Cook), which raised the
+    nested-cross-validated accuracy on the GTZAN clips by about half a point.
 
     Returns
     -------
     list of AudioFeatureTransformer
         ``MFCCTransformer(statistics=("mean", "std", "delta_std"))``,
-        ``SpectralShapeFeatures()``, ``ChromaFeatures(profile="relative")`` and
-        ``RhythmFeatures()``.
+        ``SpectralShapeFeatures(texture_window=1.0)``,
+        ``ChromaFeatures(profile="relative")`` and ``RhythmFeatures()``.
     """
     return [
         MFCCTransformer(statistics=("mean", "std", "delta_std")),
-        SpectralShapeFeatures(),
+        SpectralShapeFeatures(texture_window=1.0),
         ChromaFeatures(profile="relative"),
         RhythmFeatures(),
     ]
@@ -51,7 +53,8 @@ class CombinedFeatures(AudioFeatureTransformer):
     ----------
     families : list of AudioFeatureTransformer or None, default=None
         The feature families; ``None`` means :func:`default_families` (MFCC mean, std and
-        delta std; spectral shape; key-invariant chroma; rhythm: 115 columns).  Their own
+        delta std; spectral shape over texture windows; key-invariant chroma; rhythm: 143
+        columns).  Their own
         ``sample_rate``, ``n_jobs``, ``memory``, ``verbose`` and ``on_error`` are ignored:
         this transformer's apply.
     sample_rate : int, default=22050
