@@ -34,6 +34,7 @@ __all__ = [
     "stft",
     "tempo",
     "tempo_from_tempogram",
+    "tempo_scores",
     "tempogram",
 ]
 
@@ -387,12 +388,49 @@ def tempo_from_tempogram(
     float
         ``60 * sr / (hop_length * lag)`` for the chosen lag.
     """
+    bpms, score = tempo_scores(
+        mean_tempogram,
+        frame_rate=sr / hop_length,
+        start_bpm=start_bpm,
+        std_bpm=std_bpm,
+        max_tempo=max_tempo,
+    )
+    return float(bpms[np.argmax(score)])
+
+
+def tempo_scores(
+    mean_tempogram: np.ndarray,
+    *,
+    frame_rate: float,
+    start_bpm: float = 120.0,
+    std_bpm: float = 1.0,
+    max_tempo: float = 320.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """librosa's score of every lag of a mean tempogram as the global tempo.
+
+    ``log1p(1e6 * value)`` plus a log-normal prior on tempo centred on ``start_bpm``
+    with ``std_bpm`` octaves of spread; lags faster than ``max_tempo`` score ``-inf``.
+
+    Parameters
+    ----------
+    mean_tempogram : np.ndarray of shape (n_lags,)
+        Autocorrelation at lags 0 .. n_lags - 1 frames, averaged over frames.
+    frame_rate : float
+        Onset-envelope frames per second (Hz).
+    start_bpm, std_bpm, max_tempo : float
+        Prior centre (beats per minute), spread (octaves), fastest tempo (beats per minute).
+
+    Returns
+    -------
+    bpms, score : np.ndarray of shape (n_lags,)
+        Each lag's tempo in beats per minute (inf at lag 0) and its score.
+    """
     lags = np.arange(mean_tempogram.shape[0], dtype=np.float64)
     with np.errstate(divide="ignore"):
-        bpms = 60.0 * sr / (hop_length * lags)
+        bpms = 60.0 * frame_rate / lags
         logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
     logprior[: int(np.argmax(bpms < max_tempo))] = -np.inf
-    return float(bpms[np.argmax(np.log1p(1e6 * mean_tempogram) + logprior)])
+    return bpms, np.log1p(1e6 * mean_tempogram) + logprior
 
 
 def piptrack(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
+from ..spectral import tempo_scores
 from ._analysis import TEMPOGRAM_SECONDS, Analysis
 from ._base import AudioFeatureTransformer
 
@@ -63,12 +64,13 @@ def estimate_tempo(
     """
     if not mean_tempogram.any():
         return 0.0
-    lags = np.arange(mean_tempogram.shape[0], dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        bpms = 60.0 * frame_rate / lags
-        logprior = -0.5 * ((np.log2(bpms) - np.log2(start_bpm)) / std_bpm) ** 2
-    logprior[: int(np.argmax(bpms < max_bpm))] = -np.inf
-    score = np.log1p(1e6 * mean_tempogram) + logprior
+    _, score = tempo_scores(
+        mean_tempogram,
+        frame_rate=frame_rate,
+        start_bpm=start_bpm,
+        std_bpm=std_bpm,
+        max_tempo=max_bpm,
+    )
     best = int(np.argmax(score))
     lag = float(best)
     if 0 < best < score.shape[0] - 1 and np.isfinite(score[best - 1]):
