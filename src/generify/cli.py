@@ -27,9 +27,9 @@ def _feature_factories() -> dict[str, Any]:
     from .features import CombinedFeatures, GTZANFeatures, MFCCTransformer
 
     return {
-        "combined": lambda: CombinedFeatures(),
-        "gtzan": lambda: GTZANFeatures(),
-        "mfcc": lambda: MFCCTransformer(),
+        "combined": CombinedFeatures,
+        "gtzan": GTZANFeatures,
+        "mfcc": MFCCTransformer,
         "mfcc-rich": lambda: MFCCTransformer(statistics=("mean", "std", "delta_mean", "delta_std")),
     }
 
@@ -232,11 +232,8 @@ def _format_prediction(result: dict[str, Any]) -> str:
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
-    model = _load(args.model)
-    if hasattr(model, "features_") and model.features_ != "passthrough":
-        accepted = model.features_.get_params(deep=False)
-        model.features_.set_params(**{k: v for k, v in _runtime(args).items() if k in accepted})
-    model.set_params(on_error=args.on_error)
+    # A GenreClassifier hands its own runtime settings to its features at every call.
+    model = _load(args.model).set_params(**_runtime(args))
     data = _load_data(args.data_dir, args.split)
     report = evaluate(model, list(data.filenames), data.target)
     _report_skipped(args, report.skipped)
