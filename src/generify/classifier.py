@@ -88,7 +88,8 @@ class FeatureColumns(TransformerMixin, BaseEstimator):
     def transform(self, X: Any) -> np.ndarray:
         columns = getattr(X, "columns", None)
         if columns is not None:
-            missing = [n for n in self.feature_names_in_ if n not in set(map(str, columns))]
+            present = set(map(str, columns))
+            missing = [n for n in self.feature_names_in_ if n not in present]
             if missing:
                 raise ValueError(f"feature rows lack the columns {missing[:5]} (of {len(missing)})")
             X = X[list(self.feature_names_in_)]
