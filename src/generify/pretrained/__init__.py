@@ -8,6 +8,7 @@ artist-filtered split) and predicts from :class:`~generify.GTZANFeatures` rows o
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from importlib.resources import as_file, files
 
@@ -33,7 +34,7 @@ def load_pretrained() -> GenreClassifier:
     GenreClassifier
         Ten GTZAN genres; ``features_`` is a :class:`~generify.GTZANFeatures`,
         ``classifier_`` predicts from its 57 columns, songs are cut into 30-s segments.
-        Each call returns a fresh copy (``clone``-free: loaded once, then copied).
+        The file is read once per process; each call returns an independent copy.
 
     Examples
     --------
@@ -42,6 +43,4 @@ def load_pretrained() -> GenreClassifier:
     >>> list(model.classes_)[:3]
     ['blues', 'classical', 'country']
     """
-    import copy
-
     return copy.deepcopy(_load())
