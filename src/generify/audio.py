@@ -439,13 +439,25 @@ def _finish(
     if not np.isfinite(y).all():
         raise AudioError(f"{name}: contains non-finite samples (NaN or inf)")
     if mono:
-        y = y.mean(axis=1, dtype=np.float32) if y.shape[1] > 1 else y[:, 0]
+        y = _downmix(y)
     if sr is not None and sr != native_sr:
         y = resample(y, orig_sr=native_sr, target_sr=sr)
     else:
         sr = native_sr
     y = np.clip(y, -1.0, 1.0, out=np.ascontiguousarray(y, dtype=np.float32))
     return y, int(sr)
+
+
+def _downmix(y: np.ndarray) -> np.ndarray:
+    """The mean of the channels of a (frames, channels) block, as float32."""
+    if y.shape[1] == 1:
+        return y[:, 0]
+    # Column by column: numpy's mean over a 2-wide axis is about 10x slower.
+    total = y[:, 0].astype(np.float32)
+    for channel in range(1, y.shape[1]):
+        total += y[:, channel]
+    total /= np.float32(y.shape[1])
+    return total
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
