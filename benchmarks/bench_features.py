@@ -5,14 +5,16 @@ Run: ``python benchmarks/bench_features.py [--folders gtzan fma ...] [--limit N]
 Two feature sets are measured on every audio file of ``../shared/data`` (GTZAN WAV and
 AU, float WAV, FMA MP3, Indian WAV/MP3/M4A; M4A needs ``generify[av]``):
 
-* ``MFCCTransformer()``, the features ``GenreClassifier()`` uses by default;
+* ``GenreClassifier()``'s default features, ``MFCCTransformer(dtype="float32")``;
 * ``CombinedFeatures()``, every default feature family from one shared analysis
   (when this version of generify has it).
 
 For each set, one core (BLAS limited to one thread, CPU seconds of this process):
 
-* end to end: ``transform(paths)`` over all files, as a user calls it, in times real
-  time (seconds of audio per CPU second);
+* end to end: ``transform(paths)`` as a user calls it, in times real time (seconds of
+  audio per CPU second), over all files and over each group of formats: 22.05-kHz PCM
+  (GTZAN's WAV/AU) and compressed (MP3/M4A, mostly 44.1 kHz), each beside its floor, the
+  decode + resample time alone;
 * per stage, summed over the files: decode (``load_audio(..., sr=None)``, per format),
   resample to 22050 Hz (files at other rates only), the STFT of the shared analysis,
   and each family's features.  A family reading a shared view that nobody computed before it
@@ -29,12 +31,21 @@ from _common import AUDIO_FOLDERS, audio_files, cpu_seconds, header, require_dat
 from threadpoolctl import threadpool_limits
 
 import generify.features as features
-from generify import MFCCTransformer, load_audio
+from generify import load_audio
 from generify.audio import resample
+from generify.classifier import _default_features
 from generify.features._base import AudioFeatureTransformer
 
 SAMPLE_RATE = 22050
 TARGET = 3000  # times real time per core (issue 7)
+COMPRESSED = {".mp3", ".m4a", ".ogg"}
+
+
+def format_group(path, sample_rate: int) -> str | None:
+    """The group of formats a file is reported in (None: only in "all files")."""
+    if path.suffix.lower() in COMPRESSED:
+        return "compressed (MP3/M4A)"
+    return "22.05-kHz PCM (GTZAN WAV/AU)" if sample_rate == SAMPLE_RATE else None
 
 
 def family_stages(transformer) -> list[tuple[str, AudioFeatureTransformer]]:
@@ -66,16 +77,24 @@ def stage_times(transformer, waveforms) -> dict[str, tuple[float, float]]:
 
 
 def report(
-    title: str, seconds: float, end_to_end: float, stages: dict[str, tuple[float, float]]
+    title: str,
+    groups: dict[str, tuple[float, float, float]],
+    stages: dict[str, tuple[float, float]],
 ) -> None:
-    """Print end-to-end speed and, per stage, (CPU seconds, seconds of audio it handled)."""
-    speed = seconds / end_to_end
-    verdict = "meets" if speed >= TARGET else "below"
+    """Print end-to-end speed per group of files and, per stage, (CPU s, audio seconds).
+
+    ``groups`` maps a name to (seconds of audio, CPU s end to end, CPU s of decoding and
+    resampling alone).
+    """
     print(f"-- {title}")
-    print(
-        f"   end to end: {end_to_end:.2f} CPU s for {seconds:.0f} s of audio = {speed:.0f}x "
-        f"real time per core ({verdict} the {TARGET}x target)"
-    )
+    for group, (seconds, end_to_end, floor) in groups.items():
+        speed = seconds / end_to_end
+        verdict = "meets" if speed >= TARGET else "below"
+        print(
+            f"   {group}: {end_to_end:.2f} CPU s for {seconds:.0f} s of audio = {speed:.0f}x "
+            f"real time per core ({verdict} the {TARGET}x target; decode + resample alone "
+            f"{seconds / floor:.0f}x)"
+        )
     total = sum(cpu for cpu, _ in stages.values())
     print(f"   {'stage':32s} {'CPU s':>7s} {'share':>7s} {'x real time on its audio':>26s}")
     for name, (cpu, audio) in stages.items():
@@ -91,7 +110,11 @@ def main() -> None:
     require_data()
     paths = audio_files(tuple(args.folders))[: args.limit]
 
-    sets = {"MFCCTransformer() (GenreClassifier's default features)": MFCCTransformer()}
+    sets = {
+        "GenreClassifier()'s default features, MFCCTransformer(dtype='float32')": (
+            _default_features()
+        )
+    }
     if hasattr(features, "CombinedFeatures"):
         sets["CombinedFeatures() (every default family)"] = features.CombinedFeatures()
     header("Feature throughput per core: decode + features, real clips")
@@ -103,31 +126,51 @@ def main() -> None:
         decode: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         resampling = [0.0, 0.0]
         waveforms, seconds = [], 0.0
+        # group -> paths, seconds of audio, CPU s of decoding and resampling
+        groups: dict[str, list] = {
+            "all files": [paths, 0.0, 0.0],
+            "22.05-kHz PCM (GTZAN WAV/AU)": [[], 0.0, 0.0],
+            "compressed (MP3/M4A)": [[], 0.0, 0.0],
+        }
         for path in paths:
             start = time.process_time()
             y, sr = load_audio(path, sr=None)
+            decoded = time.process_time() - start
             stage = decode[f"decode {path.suffix.lower()}"]
-            stage[0] += time.process_time() - start
+            stage[0] += decoded
             stage[1] += y.shape[0] / sr
             if sr != SAMPLE_RATE:
                 start = time.process_time()
                 y = resample(y, orig_sr=sr, target_sr=SAMPLE_RATE)
-                resampling[0] += time.process_time() - start
+                resampled = time.process_time() - start
+                resampling[0] += resampled
                 resampling[1] += y.shape[0] / SAMPLE_RATE
+                decoded += resampled
             waveforms.append(y)
             seconds += y.shape[0] / SAMPLE_RATE
+            group = format_group(path, sr)
+            if group:
+                groups[group][0].append(path)
+            for name in ("all files", group):
+                if name:
+                    groups[name][1] += y.shape[0] / SAMPLE_RATE
+                    groups[name][2] += decoded
         folders = sorted({p.relative_to(require_data()).parts[0] for p in paths})
         print(f"{len(paths)} files ({', '.join(folders)}), {seconds:.0f} s of audio")
         print()
         for title, transformer in sets.items():
             transformer.fit(paths[:1])
             transformer.transform(paths[:1])  # warm caches (filterbanks, imports)
-            end_to_end = cpu_seconds(transformer.transform, paths)
+            speeds = {
+                name: (audio, cpu_seconds(transformer.transform, files), floor)
+                for name, (files, audio, floor) in groups.items()
+                if files
+            }
             stages = {name: tuple(value) for name, value in decode.items()}
             if resampling[1]:
                 stages["resample"] = tuple(resampling)
             stages.update(stage_times(transformer, waveforms))
-            report(title, seconds, end_to_end, stages)
+            report(title, speeds, stages)
             print()
 
 
