@@ -397,7 +397,11 @@ def _decode_with_av(
             native_sr = int(stream.codec_context.sample_rate or stream.rate or 0)
             _check_rate(native_sr, name)
             stop = math.inf if until is None else until * native_sr
-            resampler = av.AudioResampler(format="flt", layout=stream.layout.name, rate=native_sr)
+            # Large output frames: converting FFmpeg's ~1024-sample frames one by one
+            # costs more than decoding them.
+            resampler = av.AudioResampler(
+                format="flt", layout=stream.layout.name, rate=native_sr, frame_size=1 << 16
+            )
             decoded = 0
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
