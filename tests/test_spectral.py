@@ -103,18 +103,31 @@ def test_power_to_db():
     assert_allclose(spectral.power_to_db(np.zeros(3)), -100.0)
 
 
-@pytest.mark.parametrize("shape", [(20, 50), (50, 20), (16, 40), (1, 1)])
-@pytest.mark.parametrize("size", [1, 3, 31])
+# Sizes 2**k - 1 take the selection network, 5 and 9 scipy's rank filter; 300 columns
+# make two column blocks, 70 rows several groups of 16 outputs.
+@pytest.mark.parametrize("shape", [(20, 50), (50, 20), (16, 40), (1, 1), (70, 300)])
+@pytest.mark.parametrize("size", [1, 3, 5, 9, 15, 31])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_median_filter_equals_scipy_ndimage(shape, size, axis):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_median_filter_equals_scipy_ndimage(shape, size, axis, dtype):
     rng = np.random.default_rng(sum(shape) + size)
-    x = rng.standard_normal(shape)
+    x = rng.standard_normal(shape).astype(dtype)
     x[rng.random(shape) < 0.2] = 0.0
+    x[rng.random(shape) < 0.2] = 1.0  # ties
     x.flat[0] = -0.0
     footprint = [1, 1]
     footprint[axis] = size
     expected = scipy.ndimage.median_filter(x, size=tuple(footprint), mode="reflect")
-    assert_array_equal(spectral.median_filter(x, size=size, axis=axis), expected)
+    result = spectral.median_filter(x, size=size, axis=axis)
+    assert result.dtype == dtype and result.flags.c_contiguous
+    assert_array_equal(result, expected)
+
+
+def test_median_filter_of_integers_is_float64():
+    x = np.arange(12).reshape(3, 4)  # increasing rows: each sample is its window's median
+    result = spectral.median_filter(x, size=3, axis=1)
+    assert result.dtype == np.float64
+    assert_array_equal(result, x)
 
 
 @pytest.mark.parametrize("length", [1, 2, 5, 14])

@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 _TINY = np.finfo(np.float64).tiny
+#: Columns filtered together by :func:`median_filter`: intermediate arrays stay in cache.
+_MEDIAN_BLOCK = 128
 
 
 def hann_window(n: int) -> np.ndarray:
@@ -169,12 +171,13 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
 
     Equals ``scipy.ndimage.median_filter`` with a ``size``-long footprint along ``axis``
     and ``mode="reflect"`` (edges mirrored including the edge sample, numpy's
-    ``"symmetric"``).  The rows are padded, laid end to end and filtered as one 1-D
-    signal by scipy's fast 1-D rank filter (the padding keeps every retained window inside
-    its own row), on integer keys that sort like the floats: comparing int64 is cheaper.
-    Rows shorter than half the window are mirrored again and again (numpy's
-    ``"symmetric"`` padding); there scipy's own 2-D filter is inconsistent (scipy 1.17
-    returns different medians for identical rows, and NaN).
+    ``"symmetric"``; rows shorter than half the window are mirrored again and again,
+    where scipy's own 2-D filter is inconsistent: scipy 1.17 returns different medians
+    for identical rows, and NaN).  Windows of ``2**k - 1`` samples (HPSS's 31) go
+    through a selection network of elementwise minima and maxima, vectorised across
+    the other axis (:func:`_sliding_median`): on a 30-s spectrogram 3 times (float32)
+    and 1.5 times (float64) faster than scipy's 1-D rank filter, which serves the other
+    sizes.  A median is one of the values, so the result is exact in either precision.
 
     Parameters
     ----------
@@ -188,33 +191,123 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        Same shape as ``x``, float64.
+        Same shape as ``x``, C-ordered; float32 for float32 input, else float64.
     """
     if size % 2 != 1:
         raise ValueError(f"size must be odd, got {size}")
-    x = np.asarray(x, dtype=np.float64)
-    if axis in (0, -2):
-        return median_filter(x.T, size=size, axis=1).T
+    x = np.asarray(x)
+    x = x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
+    out = np.empty(x.shape, dtype=x.dtype)
+    # Both cases filter along the first axis of `lines`, in column blocks that keep
+    # the network's intermediate arrays in the processor's cache.
+    lines, out_lines = (x, out) if axis in (0, -2) else (x.T, out.T)
+    for start in range(0, lines.shape[1], _MEDIAN_BLOCK):
+        block = slice(start, start + _MEDIAN_BLOCK)
+        padded = np.pad(lines[:, block], ((size // 2, size // 2), (0, 0)), mode="symmetric")
+        out_lines[:, block] = _window_median(padded, size)
+    return out
+
+
+def _window_median(padded: np.ndarray, size: int) -> np.ndarray:
+    """Median of every ``size`` consecutive rows: output row ``t`` of rows ``t .. t + size - 1``."""
+    levels = size.bit_length()
+    if size == 2**levels - 1:
+        return _sliding_median(padded, levels)
+    # scipy filters one 1-D signal: the columns laid end to end, each with its padding.
+    lines = np.ascontiguousarray(padded.T)
+    flat = scipy.ndimage.median_filter(lines.ravel(), size=size, mode="reflect")
     half = size // 2
-    n_rows, n_columns = x.shape
-    if n_columns >= half:
-        # One C-ordered copy (np.pad would keep a transposed input's Fortran order).
-        padded = np.empty((n_rows, n_columns + 2 * half))
-        padded[:, half : half + n_columns] = x
-        padded[:, :half] = x[:, :half][:, ::-1]
-        padded[:, half + n_columns :] = x[:, n_columns - half :][:, ::-1]
-    else:  # rows mirrored more than once
-        padded = np.pad(np.ascontiguousarray(x), ((0, 0), (half, half)), mode="symmetric")
-    keys = padded.view(np.int64)
-    # IEEE-754 bit patterns sort like the numbers once negatives have their magnitude
-    # bits flipped (a map that is its own inverse); spectrograms have no negatives.
-    signed = bool(np.signbit(x).any())
-    if signed:
-        keys ^= (keys >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
-    flat = scipy.ndimage.median_filter(keys.ravel(), size=size, mode="reflect")
-    if signed:
-        flat ^= (flat >> 63) & np.int64(0x7FFFFFFFFFFFFFFF)
-    return flat.view(np.float64).reshape(keys.shape)[:, half : half + n_columns]
+    return flat.reshape(lines.shape)[:, half : lines.shape[1] - half].T
+
+
+def _sliding_median(padded: np.ndarray, levels: int) -> np.ndarray:
+    """Median of every ``2**levels - 1`` consecutive rows, by a selection network.
+
+    The outputs are taken in groups of ``2**j`` consecutive ones, ``j = levels - 1, ...,
+    0``.  The rows that all windows of a group share, its *core*, are
+    ``2**levels - 2**j`` rows, and only the middle ``2**j`` of their sorted values can
+    be any window's median (at least half of every window lies beyond each of the
+    others).  A group of ``2**(levels - 1)`` outputs has a core of as many rows, which
+    sorted are those middle values.  Halving a group adds to each half's core a block of
+    ``2**j`` rows on one side; the middle ``2**j`` of the parent's ``2**(j + 1)`` middle
+    values and the block's, both sorted, come from :func:`_middle_of_three`.  The
+    blocks, sorted, come from Batcher's odd-even merge sort of the rows.  About 25
+    elementwise minima and maxima per output, vectorised across the columns.
+
+    Parameters
+    ----------
+    padded : np.ndarray of shape (n_out + 2**levels - 2, n_columns)
+        The signals along the first axis, padded by ``2**(levels - 1) - 1`` rows at
+        each end.
+    levels : int
+        At least 1.
+
+    Returns
+    -------
+    np.ndarray of shape (n_out, n_columns)
+    """
+    size = 2**levels - 1
+    n_out = padded.shape[0] - (size - 1)
+    top = levels - 1
+    n_groups = -(-n_out // 2**top)
+    # Rows past the end, where the last group's windows exceed the signal (dropped).
+    extra = np.zeros((n_groups * 2**top + 1 - n_out, padded.shape[1]), dtype=padded.dtype)
+    # sorted_blocks[j][i][k]: the i-th smallest of the 2**j rows that start at row
+    # 2**j - 1 + k * 2**j; level j's blocks pair level j - 1's, the first one left out.
+    sorted_blocks = [[np.concatenate((padded, extra))]]
+    for _ in range(top):
+        previous = sorted_blocks[-1]
+        n = (previous[0].shape[0] - 1) // 2
+        sorted_blocks.append(
+            _odd_even_merge(
+                [b[1 : 2 * n : 2] for b in previous], [b[2 : 2 * n + 1 : 2] for b in previous]
+            )
+        )
+    middle = [b[:n_groups] for b in sorted_blocks[top]]
+    for j in range(top - 1, -1, -1):
+        # Halves of group p (level j + 1) add block 2p and block 2p + 2**(levels - j) - 1.
+        n_parents = middle[0].shape[0]
+        offset = 2 ** (levels - j) - 1
+        first = [b[0 : 2 * n_parents : 2] for b in sorted_blocks[j]]
+        second = [b[offset : offset + 2 * n_parents : 2] for b in sorted_blocks[j]]
+        halves = zip(_middle_of_three(middle, first), _middle_of_three(middle, second))
+        middle = [np.stack(pair, axis=1).reshape(2 * n_parents, -1) for pair in halves]
+    return middle[0][:n_out]
+
+
+def _odd_even_merge(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
+    """Batcher's odd-even merge of two sorted lists of ``2**k`` arrays (sorted elementwise)."""
+    if len(a) == 1:
+        return [np.minimum(a[0], b[0]), np.maximum(a[0], b[0])]
+    even = _odd_even_merge(a[0::2], b[0::2])
+    odd = _odd_even_merge(a[1::2], b[1::2])
+    merged = [even[0]]
+    for low, high in zip(odd[:-1], even[1:]):
+        merged += [np.minimum(low, high), np.maximum(low, high)]
+    return [*merged, odd[-1]]
+
+
+def _middle_of_three(middle: list[np.ndarray], block: list[np.ndarray]) -> list[np.ndarray]:
+    """The middle ``m`` of ``2m`` sorted values and ``m`` other sorted values, sorted.
+
+    With ``A = middle`` and ``B = block``: ``min(A[i], B[2m - 1 - i])`` over the
+    ``B`` padded by ``m`` infinities are the ``2m`` smallest (a bitonic sequence:
+    ``A[i]`` for ``i < m``); the larger of its halves, elementwise, is the upper half
+    (bitonic again), sorted by :func:`_bitonic_sort`.
+    """
+    m = len(block)
+    upper = [np.maximum(middle[i], np.minimum(middle[i + m], block[m - 1 - i])) for i in range(m)]
+    return _bitonic_sort(upper)
+
+
+def _bitonic_sort(values: list[np.ndarray]) -> list[np.ndarray]:
+    """Sort a bitonic list of ``2**k`` arrays elementwise (Batcher's half-cleaners)."""
+    if len(values) == 1:
+        return values
+    half = len(values) // 2
+    low = [np.minimum(v, w) for v, w in zip(values[:half], values[half:])]
+    high = [np.maximum(v, w) for v, w in zip(values[:half], values[half:])]
+    return _bitonic_sort(low) + _bitonic_sort(high)
 
 
 def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
