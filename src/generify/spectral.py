@@ -316,22 +316,25 @@ def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
     Equals the harmonic mask of ``librosa.decompose.hpss(S.T, kernel_size=kernel_size)``
     (power 2, margin 1): with ``H`` the median of ``S`` over ``kernel_size`` frames and
     ``P`` over ``kernel_size`` bins, the mask is ``H**2 / (H**2 + P**2)``, and 0.5 where
-    both are below the smallest normal float.  The percussive mask is ``1 - mask``.
+    both are below the smallest normal number of the precision.  The percussive mask is
+    ``1 - mask``.
 
     Parameters
     ----------
     S : np.ndarray of shape (n_frames, n_bins)
-        Magnitude spectrogram.
+        Magnitude spectrogram; float32 is computed in float32 (as librosa does for a
+        complex64 STFT), anything else in float64.
     kernel_size : int, default=31
         Median filter length in frames and in bins (odd).
 
     Returns
     -------
     np.ndarray of shape (n_frames, n_bins), values in [0, 1]
+        float32 for float32 ``S``, else float64.
     """
-    harm = np.ascontiguousarray(median_filter(S, size=kernel_size, axis=0))
+    harm = median_filter(S, size=kernel_size, axis=0)
     perc = median_filter(S, size=kernel_size, axis=1)
-    bad = np.maximum(harm, perc) < _TINY
+    bad = np.maximum(harm, perc) < np.finfo(harm.dtype).tiny
     with np.errstate(divide="ignore", invalid="ignore"):
         mask = np.divide(perc, harm, out=perc)  # inf where harm is 0: mask 0
     mask *= mask

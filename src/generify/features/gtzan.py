@@ -148,8 +148,9 @@ def _features(analysis: Analysis) -> np.ndarray:
     D, power, magnitude = analysis.stft, analysis.power, analysis.magnitude
     freqs = analysis.frequencies
     # The table's librosa held the STFT in complex64: the rolloff (a threshold crossing)
-    # and the HPSS waveforms are computed at that precision.
+    # and the HPSS (medians, masks, waveforms) are computed at that precision.
     D32 = D.astype(np.complex64)
+    magnitude32 = np.abs(D32)
     out: list[float] = []
 
     tuning = spectral.estimate_tuning(power, sr=sr, n_fft=N_FFT)
@@ -166,13 +167,13 @@ def _features(analysis: Analysis) -> np.ndarray:
     out += _mean_var(centroid)
     out += _mean_var(np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0)))
 
-    cumulative = np.cumsum(np.abs(D32), axis=1)
+    cumulative = np.cumsum(magnitude32, axis=1)
     reached = cumulative >= np.float32(0.85) * cumulative[:, -1:]
     out += _mean_var(freqs[np.argmax(reached, axis=1)])
 
     out += _mean_var(_zero_crossing_rate(y, n_frames=analysis.n_frames))
 
-    mask = spectral.harmonic_mask(magnitude, kernel_size=HPSS_KERNEL).astype(np.float32)
+    mask = spectral.harmonic_mask(magnitude32, kernel_size=HPSS_KERNEL)
     harmonic = spectral.istft(D32 * mask, hop_length=HOP_LENGTH)
     n_kept = harmonic.size
     harmonic = np.concatenate((harmonic, np.zeros(y.size - n_kept)))
