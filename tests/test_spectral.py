@@ -213,6 +213,17 @@ def test_tempogram_of_a_periodic_envelope():
     assert middle[1:].argmax() + 1 == 25
 
 
+@pytest.mark.parametrize("n", [1, 7, 600])
+def test_mean_tempogram_is_the_mean_of_the_tempogram(n):
+    env = np.random.default_rng(n).random(n)
+    env[: n // 3] = 0.0  # frames without onsets count as zeros
+    expected = spectral.tempogram(env, win_length=200).mean(axis=0)
+    result = spectral.mean_tempogram(env, win_length=200)
+    assert result.shape == (200,)
+    assert_allclose(result, expected, rtol=0, atol=1e-14)
+    assert_array_equal(spectral.mean_tempogram(np.zeros(n), win_length=200), 0.0)
+
+
 @pytest.mark.parametrize("cents", [-30, 0, 20, 45])
 def test_estimate_tuning_of_a_detuned_tone(cents):
     t = np.arange(2 * SR) / SR

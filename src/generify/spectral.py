@@ -26,6 +26,7 @@ __all__ = [
     "hann_window",
     "harmonic_mask",
     "istft",
+    "mean_tempogram",
     "median_filter",
     "onset_strength",
     "piptrack",
@@ -398,16 +399,49 @@ def tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
     -------
     np.ndarray of shape (n_frames, win_length)
     """
-    n = onset_envelope.shape[0]
-    half = win_length // 2
-    padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
-    frames = frame(padded, frame_length=win_length, hop_length=1)[:n] * hann_window(win_length)
+    frames = _tempogram_frames(onset_envelope, win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     spectrum = scipy.fft.rfft(frames, n=n_pad, axis=1)
     autocorr = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad, axis=1)
     autocorr = autocorr[:, :win_length]
     peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
     return autocorr / np.where(peak < _TINY, 1.0, peak)
+
+
+def mean_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
+    """The :func:`tempogram` averaged over frames, with one inverse FFT instead of one a frame.
+
+    A frame's autocorrelation is the inverse FFT of its power spectrum and peaks at lag 0
+    with the frame's energy, so the mean of the scaled autocorrelations is the inverse FFT
+    of the power spectra averaged with weights ``1 / energy``.  Equals
+    ``tempogram(...).mean(axis=0)`` but for rounding (3e-16 of the peak on GTZAN clips).
+
+    Parameters
+    ----------
+    onset_envelope : np.ndarray of shape (n_frames,)
+    win_length : int
+        Window length in frames; lags 0 .. win_length - 1 are returned.
+
+    Returns
+    -------
+    np.ndarray of shape (win_length,)
+        1 at lag 0 unless the envelope is 0 everywhere (then all 0).
+    """
+    frames = _tempogram_frames(onset_envelope, win_length)
+    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    spectrum = scipy.fft.rfft(frames, n=n_pad, axis=1)
+    energy = np.einsum("ij,ij->i", frames, frames)
+    weights = 1.0 / (frames.shape[0] * np.where(energy < _TINY, 1.0, energy))
+    power = spectrum.real**2 + spectrum.imag**2
+    return scipy.fft.irfft(weights @ power, n=n_pad)[:win_length]
+
+
+def _tempogram_frames(onset_envelope: np.ndarray, win_length: int) -> np.ndarray:
+    """Periodic-Hann windows of ``win_length`` frames centred on each frame (ramps at the edges)."""
+    half = win_length // 2
+    padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
+    frames = frame(padded, frame_length=win_length, hop_length=1)[: onset_envelope.shape[0]]
+    return frames * hann_window(win_length)
 
 
 def tempo(
@@ -422,8 +456,8 @@ def tempo(
 ) -> float:
     """Global tempo estimate of ``librosa.beat.beat_track`` (its returned ``tempo``).
 
-    The :func:`tempogram` over windows of ``ac_size`` seconds, averaged over frames, goes
-    to :func:`tempo_from_tempogram`.  An envelope without any onset gives 0.0, as
+    The :func:`mean_tempogram` over windows of ``ac_size`` seconds goes to
+    :func:`tempo_from_tempogram`.  An envelope without any onset gives 0.0, as
     beat_track does.
 
     Parameters
@@ -448,7 +482,7 @@ def tempo(
         return 0.0
     win_length = int(ac_size * sr) // hop_length
     return tempo_from_tempogram(
-        tempogram(onset_envelope, win_length=win_length).mean(axis=0),
+        mean_tempogram(onset_envelope, win_length=win_length),
         sr=sr,
         hop_length=hop_length,
         start_bpm=start_bpm,

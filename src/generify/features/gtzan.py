@@ -182,7 +182,12 @@ def _features(analysis: Analysis) -> np.ndarray:
     out += _mean_var(percussive)
 
     if analysis.onset_envelope.any():
-        tempo = spectral.tempo_from_tempogram(analysis.mean_tempogram, sr=sr, hop_length=HOP_LENGTH)
+        # Only the mean matters here: one inverse FFT, not the analysis's one per frame
+        # (which the rhythm family reads, kept bit for bit).
+        mean_tempogram = spectral.mean_tempogram(
+            analysis.onset_envelope, win_length=analysis.tempogram_lags
+        )
+        tempo = spectral.tempo_from_tempogram(mean_tempogram, sr=sr, hop_length=HOP_LENGTH)
     else:
         tempo = 0.0  # librosa's beat_track without onsets
     out.append(tempo)
