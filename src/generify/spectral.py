@@ -184,8 +184,8 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     where scipy's own 2-D filter is inconsistent: scipy 1.17 returns different medians
     for identical rows, and NaN).  Windows of ``2**k - 1`` samples (HPSS's 31) go
     through a selection network of elementwise minima and maxima, vectorised across
-    the other axis (:func:`_sliding_median`): on a 30-s spectrogram 3 times (float32)
-    and 1.5 times (float64) faster than scipy's 1-D rank filter, which serves the other
+    the other axis (:func:`_sliding_median`): on a 30-s spectrogram 4.5 times (float32)
+    and 2.4 times (float64) faster than scipy's 1-D rank filter, which serves the other
     sizes.  A median is one of the values, so the result is exact in either precision.
 
     Parameters
@@ -240,8 +240,9 @@ def _sliding_median(padded: np.ndarray, levels: int) -> np.ndarray:
     sorted are those middle values.  Halving a group adds to each half's core a block of
     ``2**j`` rows on one side; the middle ``2**j`` of the parent's ``2**(j + 1)`` middle
     values and the block's, both sorted, come from :func:`_middle_of_three`.  The
-    blocks, sorted, come from Batcher's odd-even merge sort of the rows.  About 25
-    elementwise minima and maxima per output, vectorised across the columns.
+    blocks, sorted, come from Batcher's odd-even merge sort of the rows
+    (:func:`_odd_even_merge`).  About 30 elementwise minima, maxima and copies per
+    output, vectorised across the columns.
 
     Parameters
     ----------
@@ -261,62 +262,76 @@ def _sliding_median(padded: np.ndarray, levels: int) -> np.ndarray:
     n_groups = -(-n_out // 2**top)
     # Rows past the end, where the last group's windows exceed the signal (dropped).
     extra = np.zeros((n_groups * 2**top + 1 - n_out, padded.shape[1]), dtype=padded.dtype)
-    # sorted_blocks[j][i][k]: the i-th smallest of the 2**j rows that start at row
+    # sorted_blocks[j][i, k]: the i-th smallest of the 2**j rows that start at row
     # 2**j - 1 + k * 2**j; level j's blocks pair level j - 1's, the first one left out.
-    sorted_blocks = [[np.concatenate((padded, extra))]]
+    sorted_blocks = [np.concatenate((padded, extra))[np.newaxis]]
     for _ in range(top):
         previous = sorted_blocks[-1]
-        n = (previous[0].shape[0] - 1) // 2
+        n = (previous.shape[1] - 1) // 2
         sorted_blocks.append(
-            _odd_even_merge(
-                [b[1 : 2 * n : 2] for b in previous], [b[2 : 2 * n + 1 : 2] for b in previous]
-            )
+            _odd_even_merge(previous[:, 1 : 2 * n : 2], previous[:, 2 : 2 * n + 1 : 2])
         )
-    middle = [b[:n_groups] for b in sorted_blocks[top]]
+    middle = sorted_blocks[top][:, :n_groups]
     for j in range(top - 1, -1, -1):
         # Halves of group p (level j + 1) add block 2p and block 2p + 2**(levels - j) - 1.
-        n_parents = middle[0].shape[0]
+        n_parents = middle.shape[1]
         offset = 2 ** (levels - j) - 1
-        first = [b[0 : 2 * n_parents : 2] for b in sorted_blocks[j]]
-        second = [b[offset : offset + 2 * n_parents : 2] for b in sorted_blocks[j]]
-        halves = zip(_middle_of_three(middle, first), _middle_of_three(middle, second))
-        middle = [np.stack(pair, axis=1).reshape(2 * n_parents, -1) for pair in halves]
-    return middle[0][:n_out]
+        blocks = sorted_blocks[j]
+        first = _middle_of_three(middle, blocks[:, 0 : 2 * n_parents : 2])
+        second = _middle_of_three(middle, blocks[:, offset : offset + 2 * n_parents : 2])
+        middle = np.stack((first, second), axis=2).reshape(2**j, 2 * n_parents, -1)
+    return middle[0, :n_out]
 
 
-def _odd_even_merge(a: list[np.ndarray], b: list[np.ndarray]) -> list[np.ndarray]:
-    """Batcher's odd-even merge of two sorted lists of ``2**k`` arrays (sorted elementwise)."""
-    if len(a) == 1:
-        return [np.minimum(a[0], b[0]), np.maximum(a[0], b[0])]
-    even = _odd_even_merge(a[0::2], b[0::2])
-    odd = _odd_even_merge(a[1::2], b[1::2])
-    merged = [even[0]]
-    for low, high in zip(odd[:-1], even[1:]):
-        merged += [np.minimum(low, high), np.maximum(low, high)]
-    return [*merged, odd[-1]]
+# The sorting networks below work on arrays whose first axis holds the values to sort and
+# whose other axes the independent problems: one call per stage, not per comparison.
 
 
-def _middle_of_three(middle: list[np.ndarray], block: list[np.ndarray]) -> list[np.ndarray]:
+def _odd_even_merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batcher's odd-even merge of ``a`` and ``b``, each sorted along its first axis.
+
+    ``a`` and ``b`` have ``m = 2**k`` rows; the result, ``2m`` rows, is sorted along the
+    first axis.  After comparing rows ``i`` and ``i + m``, the stage of distance ``r``
+    (``m / 2``, ..., 1) compares rows ``i`` and ``i + r`` for ``r <= i < 2m - r`` with
+    ``i // r`` odd.
+    """
+    m = a.shape[0]
+    merged = np.empty((2 * m, *a.shape[1:]), dtype=a.dtype)
+    np.minimum(a, b, out=merged[:m])
+    np.maximum(a, b, out=merged[m:])
+    r = m // 2
+    while r >= 1:
+        pairs = merged[r : 2 * m - r].reshape(m // r - 1, 2, r, *a.shape[1:])
+        _compare_exchange(pairs[:, 0], pairs[:, 1])
+        r //= 2
+    return merged
+
+
+def _middle_of_three(middle: np.ndarray, block: np.ndarray) -> np.ndarray:
     """The middle ``m`` of ``2m`` sorted values and ``m`` other sorted values, sorted.
 
-    With ``A = middle`` and ``B = block``: ``min(A[i], B[2m - 1 - i])`` over the
-    ``B`` padded by ``m`` infinities are the ``2m`` smallest (a bitonic sequence:
+    ``middle`` has ``2m`` rows and ``block`` ``m`` (``m = 2**k``), both sorted along the
+    first axis.  With ``A = middle`` and ``B = block``: ``min(A[i], B[2m - 1 - i])`` over
+    the ``B`` padded by ``m`` infinities are the ``2m`` smallest (a bitonic sequence:
     ``A[i]`` for ``i < m``); the larger of its halves, elementwise, is the upper half
-    (bitonic again), sorted by :func:`_bitonic_sort`.
+    (bitonic again), which Batcher's half-cleaners sort.
     """
-    m = len(block)
-    upper = [np.maximum(middle[i], np.minimum(middle[i + m], block[m - 1 - i])) for i in range(m)]
-    return _bitonic_sort(upper)
+    m = block.shape[0]
+    upper = np.minimum(middle[m:], block[::-1])
+    np.maximum(middle[:m], upper, out=upper)
+    d = m // 2
+    while d >= 1:
+        pairs = upper.reshape(m // (2 * d), 2, d, *upper.shape[1:])
+        _compare_exchange(pairs[:, 0], pairs[:, 1])
+        d //= 2
+    return upper
 
 
-def _bitonic_sort(values: list[np.ndarray]) -> list[np.ndarray]:
-    """Sort a bitonic list of ``2**k`` arrays elementwise (Batcher's half-cleaners)."""
-    if len(values) == 1:
-        return values
-    half = len(values) // 2
-    low = [np.minimum(v, w) for v, w in zip(values[:half], values[half:])]
-    high = [np.maximum(v, w) for v, w in zip(values[:half], values[half:])]
-    return _bitonic_sort(low) + _bitonic_sort(high)
+def _compare_exchange(low: np.ndarray, high: np.ndarray) -> None:
+    """Put the elementwise minimum in ``low`` and the maximum in ``high``, in place."""
+    smaller = np.minimum(low, high)
+    np.maximum(low, high, out=high)
+    low[...] = smaller
 
 
 def harmonic_mask(S: np.ndarray, *, kernel_size: int = 31) -> np.ndarray:
