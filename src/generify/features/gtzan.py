@@ -99,6 +99,13 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
     return float(mean), float(np.mean(np.square(x - mean)))
 
 
+def _zero_padded_mean_var(x: np.ndarray, n: int) -> tuple[float, float]:
+    """Mean and variance of ``x`` followed by ``n - x.size`` zeros (not materialised)."""
+    mean = x.sum() / n
+    deviation = x - mean
+    return float(mean), float((deviation @ deviation + (n - x.size) * mean**2) / n)
+
+
 def gtzan_features(y: np.ndarray, *, sr: int = 22050) -> np.ndarray:
     """The 57 GTZAN-table features of one waveform, in :data:`GTZAN_FEATURE_NAMES` order.
 
@@ -174,12 +181,10 @@ def _features(analysis: Analysis) -> np.ndarray:
     out += _mean_var(_zero_crossing_rate(y, n_frames=analysis.n_frames))
 
     mask = spectral.harmonic_mask(magnitude32, kernel_size=HPSS_KERNEL)
-    harmonic = spectral.istft(D32 * mask, hop_length=HOP_LENGTH)
-    n_kept = harmonic.size
-    harmonic = np.concatenate((harmonic, np.zeros(y.size - n_kept)))
-    percussive = np.concatenate((y[:n_kept], np.zeros(y.size - n_kept))) - harmonic
-    out += _mean_var(harmonic)
-    out += _mean_var(percussive)
+    harmonic = spectral.istft(D32 * mask, hop_length=HOP_LENGTH).astype(np.float64)
+    percussive = y[: harmonic.size] - harmonic
+    out += _zero_padded_mean_var(harmonic, y.size)
+    out += _zero_padded_mean_var(percussive, y.size)
 
     if analysis.onset_envelope.any():
         # Only the mean matters here: one inverse FFT, not the analysis's one per frame
