@@ -42,7 +42,7 @@ __all__ = [
 _TINY = np.finfo(np.float64).tiny
 #: Columns filtered together by :func:`median_filter`: intermediate arrays stay in cache.
 _MEDIAN_BLOCK = 128
-#: Frames transformed together by :func:`stft`.
+#: Frames transformed together by :func:`stft` and :func:`istft`.
 _STFT_BLOCK = 64
 
 
@@ -100,14 +100,17 @@ def stft(y: np.ndarray, *, n_fft: int = 2048, hop_length: int = 512) -> np.ndarr
     return out
 
 
-def _overlap_add(frames: np.ndarray, hop_length: int) -> np.ndarray:
-    """Sum of ``frames`` (n_frames, n_fft) placed ``hop_length`` samples apart."""
-    n_frames, n_fft = frames.shape
-    n_parts = n_fft // hop_length
-    out = np.zeros((n_frames + n_parts - 1, hop_length), dtype=frames.dtype)
-    for part in range(n_parts):
-        out[part : part + n_frames] += frames[:, part * hop_length : (part + 1) * hop_length]
-    return out.ravel()
+def _overlap_add(out: np.ndarray, frames: np.ndarray, first: int) -> None:
+    """Add ``frames`` (n, n_fft) to ``out`` (rows of one hop), frame ``i`` at row ``first + i``.
+
+    Every sample receives its frames in increasing order, as librosa adds them, whatever
+    the blocks of frames the caller passes in turn.
+    """
+    hop_length = out.shape[1]
+    n_parts = frames.shape[1] // hop_length
+    for part in reversed(range(n_parts)):
+        rows = slice(first + part, first + part + frames.shape[0])
+        out[rows] += frames[:, part * hop_length : (part + 1) * hop_length]
 
 
 def istft(D: np.ndarray, *, hop_length: int = 512) -> np.ndarray:
@@ -134,11 +137,17 @@ def istft(D: np.ndarray, *, hop_length: int = 512) -> np.ndarray:
     n_fft = 2 * (n_bins - 1)
     if n_fft % hop_length:
         raise ValueError(f"n_fft={n_fft} must be a multiple of hop_length={hop_length}")
-    frames = scipy.fft.irfft(D, n=n_fft, axis=1)
-    window = hann_window(n_fft).astype(frames.dtype)
-    frames *= window
-    signal = _overlap_add(frames, hop_length)
-    norm = _overlap_add(np.broadcast_to(window**2, (n_frames, n_fft)), hop_length)
+    dtype = np.float32 if D.dtype == np.complex64 else np.float64
+    window = hann_window(n_fft).astype(dtype)
+    shape = (n_frames + n_fft // hop_length - 1, hop_length)
+    signal, norm = np.zeros(shape, dtype=dtype), np.zeros(shape, dtype=dtype)
+    # A few frames at a time: a 30-s clip's all at once would be 10 MB (float32).
+    for start in range(0, n_frames, _STFT_BLOCK):
+        frames = scipy.fft.irfft(D[start : start + _STFT_BLOCK], n=n_fft, axis=1)
+        frames *= window
+        _overlap_add(signal, frames, start)
+    _overlap_add(norm, np.broadcast_to(window**2, (n_frames, n_fft)), 0)
+    signal, norm = signal.ravel(), norm.ravel()
     start = n_fft // 2
     stop = start + hop_length * (n_frames - 1)
     signal, norm = signal[start:stop], norm[start:stop]
