@@ -150,58 +150,92 @@ def gtzan_features(y: np.ndarray, *, sr: int = 22050) -> np.ndarray:
 
 
 def _features(analysis: Analysis) -> np.ndarray:
-    """The 57 features from a segment's shared analysis (see the module docstring)."""
-    y, sr = analysis.y, analysis.sample_rate
-    D, power, magnitude = analysis.stft, analysis.power, analysis.magnitude
-    freqs = analysis.frequencies
-    # The table's librosa held the STFT in complex64: the rolloff (a threshold crossing)
-    # and the HPSS (medians, masks, waveforms) are computed at that precision.
-    D32 = D.astype(np.complex64)
-    magnitude32 = np.abs(D32)
-    out: list[float] = []
+    """The 57 features from a segment's shared analysis (see the module docstring).
 
+    Each family is computed by its own function, so that its large temporaries are
+    freed before the next one: a smaller peak of memory, that the allocator need not
+    take from the system again for every clip.
+    """
+    rolloff, harmony_percussive = _single_precision_features(analysis)
+    return np.array(
+        [
+            *_chroma_features(analysis),
+            *_mean_var(analysis.rms),
+            *_centroid_bandwidth_features(analysis),
+            *rolloff,
+            *_mean_var(_zero_crossing_rate(analysis.y, n_frames=analysis.n_frames)),
+            *harmony_percussive,
+            _tempo(analysis),
+            *_mfcc_features(analysis),
+        ]
+    )
+
+
+def _chroma_features(analysis: Analysis) -> tuple[float, float]:
+    """``chroma_stft`` mean and variance: the filterbank tuned by the clip's estimate."""
+    power, sr = analysis.power, analysis.sample_rate
     tuning = spectral.estimate_tuning(power, sr=sr, n_fft=N_FFT)
     chroma = power @ _chroma_basis(sr, tuning)
     peak = chroma.max(axis=1, keepdims=True)
-    out += _mean_var(chroma / np.where(peak < _TINY, 1.0, peak))
+    return _mean_var(chroma / np.where(peak < _TINY, 1.0, peak))
 
-    out += _mean_var(analysis.rms)
 
+def _centroid_bandwidth_features(analysis: Analysis) -> tuple[float, float, float, float]:
+    """``spectral_centroid`` and ``spectral_bandwidth`` means and variances."""
+    magnitude, freqs = analysis.magnitude, analysis.frequencies
     total = magnitude.sum(axis=1)
     total[total < _TINY] = 1.0  # silent frames stay unnormalised, as in librosa
     moments = magnitude @ np.stack([freqs, freqs**2], axis=1) / total[:, None]
     centroid = moments[:, 0]
-    out += _mean_var(centroid)
-    out += _mean_var(np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0)))
+    bandwidth = np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0))
+    return (*_mean_var(centroid), *_mean_var(bandwidth))
+
+
+def _single_precision_features(
+    analysis: Analysis,
+) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """``rolloff`` mean and variance; ``harmony`` and ``perceptr`` means and variances.
+
+    The table's librosa held the STFT in complex64: the rolloff (a threshold crossing)
+    and the HPSS (medians, masks, waveforms) are computed at that precision.
+    """
+    y = analysis.y
+    D32 = analysis.stft.astype(np.complex64)
+    magnitude32 = np.abs(D32)
 
     cumulative = np.cumsum(magnitude32, axis=1)
     reached = cumulative >= np.float32(0.85) * cumulative[:, -1:]
-    out += _mean_var(freqs[np.argmax(reached, axis=1)])
+    rolloff = _mean_var(analysis.frequencies[np.argmax(reached, axis=1)])
 
-    out += _mean_var(_zero_crossing_rate(y, n_frames=analysis.n_frames))
-
-    mask = spectral.harmonic_mask(magnitude32, kernel_size=HPSS_KERNEL)
-    harmonic = spectral.istft(D32 * mask, hop_length=HOP_LENGTH).astype(np.float64)
+    D32 *= spectral.harmonic_mask(magnitude32, kernel_size=HPSS_KERNEL)  # harmonic part
+    harmonic = spectral.istft(D32, hop_length=HOP_LENGTH).astype(np.float64)
     percussive = y[: harmonic.size] - harmonic
-    out += _zero_padded_mean_var(harmonic, y.size)
-    out += _zero_padded_mean_var(percussive, y.size)
+    return rolloff, (
+        *_zero_padded_mean_var(harmonic, y.size),
+        *_zero_padded_mean_var(percussive, y.size),
+    )
 
-    if analysis.onset_envelope.any():
-        # Only the mean matters here: one inverse FFT, not the analysis's one per frame
-        # (which the rhythm family reads, kept bit for bit).
-        mean_tempogram = spectral.mean_tempogram(
-            analysis.onset_envelope, win_length=analysis.tempogram_lags
-        )
-        tempo = spectral.tempo_from_tempogram(mean_tempogram, sr=sr, hop_length=HOP_LENGTH)
-    else:
-        tempo = 0.0  # librosa's beat_track without onsets
-    out.append(tempo)
 
+def _tempo(analysis: Analysis) -> float:
+    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it."""
+    if not analysis.onset_envelope.any():
+        return 0.0  # librosa's beat_track without onsets
+    # Only the mean matters here: one inverse FFT, not the analysis's one per frame
+    # (which the rhythm family reads, kept bit for bit).
+    mean_tempogram = spectral.mean_tempogram(
+        analysis.onset_envelope, win_length=analysis.tempogram_lags
+    )
+    return spectral.tempo_from_tempogram(
+        mean_tempogram, sr=analysis.sample_rate, hop_length=HOP_LENGTH
+    )
+
+
+def _mfcc_features(analysis: Analysis) -> list[float]:
+    """``mfcc1_mean``, ``mfcc1_var``, ..., ``mfcc20_var``."""
     mfcc = scipy.fft.dct(analysis.mel_db, type=2, norm="ortho", axis=1)[:, :N_MFCC]
     means = mfcc.mean(axis=0)
     variances = np.mean(np.square(mfcc - means), axis=0)
-    out += np.column_stack((means, variances)).ravel().tolist()
-    return np.asarray(out, dtype=np.float64)
+    return np.column_stack((means, variances)).ravel().tolist()
 
 
 @functools.lru_cache(maxsize=64)
