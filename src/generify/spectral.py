@@ -42,7 +42,7 @@ __all__ = [
 _TINY = np.finfo(np.float64).tiny
 #: Columns filtered together by :func:`median_filter`: intermediate arrays stay in cache.
 _MEDIAN_BLOCK = 128
-#: Frames transformed together by :func:`stft` and :func:`istft`.
+#: Frames transformed together by :func:`stft`, :func:`istft` and :func:`mean_tempogram`.
 _STFT_BLOCK = 64
 
 
@@ -423,7 +423,7 @@ def tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
     -------
     np.ndarray of shape (n_frames, win_length)
     """
-    frames = _tempogram_frames(onset_envelope, win_length)
+    frames = _tempogram_frames(onset_envelope, win_length) * hann_window(win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
     spectrum = scipy.fft.rfft(frames, n=n_pad, axis=1)
     autocorr = scipy.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=n_pad, axis=1)
@@ -452,20 +452,23 @@ def mean_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray
         1 at lag 0 unless the envelope is 0 everywhere (then all 0).
     """
     frames = _tempogram_frames(onset_envelope, win_length)
+    window = hann_window(win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
-    spectrum = scipy.fft.rfft(frames, n=n_pad, axis=1)
-    energy = np.einsum("ij,ij->i", frames, frames)
-    weights = 1.0 / (frames.shape[0] * np.where(energy < _TINY, 1.0, energy))
-    power = spectrum.real**2 + spectrum.imag**2
-    return scipy.fft.irfft(weights @ power, n=n_pad)[:win_length]
+    weighted_power = np.zeros(n_pad // 2 + 1)
+    for start in range(0, frames.shape[0], _STFT_BLOCK):
+        windowed = frames[start : start + _STFT_BLOCK] * window
+        spectrum = scipy.fft.rfft(windowed, n=n_pad, axis=1)
+        energy = np.einsum("ij,ij->i", windowed, windowed)
+        weights = 1.0 / np.where(energy < _TINY, 1.0, energy)
+        weighted_power += weights @ (spectrum.real**2 + spectrum.imag**2)
+    return scipy.fft.irfft(weighted_power / frames.shape[0], n=n_pad)[:win_length]
 
 
 def _tempogram_frames(onset_envelope: np.ndarray, win_length: int) -> np.ndarray:
-    """Periodic-Hann windows of ``win_length`` frames centred on each frame (ramps at the edges)."""
+    """View of the ``win_length`` frames centred on each frame (ramps to 0 at the edges)."""
     half = win_length // 2
     padded = np.pad(onset_envelope, half, mode="linear_ramp", end_values=0)
-    frames = frame(padded, frame_length=win_length, hop_length=1)[: onset_envelope.shape[0]]
-    return frames * hann_window(win_length)
+    return frame(padded, frame_length=win_length, hop_length=1)[: onset_envelope.shape[0]]
 
 
 def tempo(
