@@ -202,18 +202,21 @@ def _single_precision_features(
     y = analysis.y
     D32 = analysis.stft.astype(np.complex64)
     magnitude32 = np.abs(D32)
-
-    cumulative = np.cumsum(magnitude32, axis=1)
-    reached = cumulative >= np.float32(0.85) * cumulative[:, -1:]
-    rolloff = _mean_var(analysis.frequencies[np.argmax(reached, axis=1)])
-
+    rolloff = _mean_var(analysis.frequencies[_rolloff_bins(magnitude32)])
     D32 *= spectral.harmonic_mask(magnitude32, kernel_size=HPSS_KERNEL)  # harmonic part
+    del magnitude32  # its memory serves the inverse STFT
     harmonic = spectral.istft(D32, hop_length=HOP_LENGTH).astype(np.float64)
     percussive = y[: harmonic.size] - harmonic
     return rolloff, (
         *_zero_padded_mean_var(harmonic, y.size),
         *_zero_padded_mean_var(percussive, y.size),
     )
+
+
+def _rolloff_bins(magnitude32: np.ndarray) -> np.ndarray:
+    """Each frame's first bin where the float32 running sum reaches 85 % of the total."""
+    cumulative = np.cumsum(magnitude32, axis=1)
+    return np.argmax(cumulative >= np.float32(0.85) * cumulative[:, -1:], axis=1)
 
 
 def _tempo(analysis: Analysis) -> float:
