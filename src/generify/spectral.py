@@ -286,9 +286,12 @@ def _sliding_median(padded: np.ndarray, levels: int) -> np.ndarray:
         n_parents = middle.shape[1]
         offset = 2 ** (levels - j) - 1
         blocks = sorted_blocks[j]
-        first = _middle_of_three(middle, blocks[:, 0 : 2 * n_parents : 2])
-        second = _middle_of_three(middle, blocks[:, offset : offset + 2 * n_parents : 2])
-        middle = np.stack((first, second), axis=2).reshape(2**j, 2 * n_parents, -1)
+        halves = np.empty((2**j, n_parents, 2, padded.shape[1]), dtype=padded.dtype)
+        _middle_of_three(middle, blocks[:, 0 : 2 * n_parents : 2], out=halves[:, :, 0])
+        _middle_of_three(
+            middle, blocks[:, offset : offset + 2 * n_parents : 2], out=halves[:, :, 1]
+        )
+        middle = halves.reshape(2**j, 2 * n_parents, -1)
     return middle[0, :n_out]
 
 
@@ -316,24 +319,31 @@ def _odd_even_merge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return merged
 
 
-def _middle_of_three(middle: np.ndarray, block: np.ndarray) -> np.ndarray:
+def _middle_of_three(middle: np.ndarray, block: np.ndarray, *, out: np.ndarray) -> None:
     """The middle ``m`` of ``2m`` sorted values and ``m`` other sorted values, sorted.
 
     ``middle`` has ``2m`` rows and ``block`` ``m`` (``m = 2**k``), both sorted along the
-    first axis.  With ``A = middle`` and ``B = block``: ``min(A[i], B[2m - 1 - i])`` over
-    the ``B`` padded by ``m`` infinities are the ``2m`` smallest (a bitonic sequence:
-    ``A[i]`` for ``i < m``); the larger of its halves, elementwise, is the upper half
-    (bitonic again), which Batcher's half-cleaners sort.
+    first axis; the result goes to ``out`` (``m`` rows).  With ``A = middle`` and
+    ``B = block``: ``min(A[i], B[2m - 1 - i])`` over the ``B`` padded by ``m``
+    infinities are the ``2m`` smallest (a bitonic sequence: ``A[i]`` for ``i < m``); the
+    larger of its halves, elementwise, is the upper half (bitonic again), which
+    Batcher's half-cleaners sort, each stage into a new array (every row changes).
     """
     m = block.shape[0]
     upper = np.minimum(middle[m:], block[::-1])
-    np.maximum(middle[:m], upper, out=upper)
+    np.maximum(middle[:m], upper, out=upper if m > 1 else out)
     d = m // 2
     while d >= 1:
         pairs = upper.reshape(m // (2 * d), 2, d, *upper.shape[1:])
-        _compare_exchange(pairs[:, 0], pairs[:, 1])
+        if d == 1:  # last stage: rows 2i and 2i + 1
+            low, high = out[0::2, np.newaxis], out[1::2, np.newaxis]
+        else:
+            upper = np.empty_like(upper)
+            staged = upper.reshape(pairs.shape)
+            low, high = staged[:, 0], staged[:, 1]
+        np.minimum(pairs[:, 0], pairs[:, 1], out=low)
+        np.maximum(pairs[:, 0], pairs[:, 1], out=high)
         d //= 2
-    return upper
 
 
 def _compare_exchange(low: np.ndarray, high: np.ndarray) -> None:
