@@ -248,7 +248,7 @@ def _chroma_basis(sr: int, tuning: float) -> np.ndarray:
 
 def _zero_crossing_rate(y: np.ndarray, *, n_frames: int) -> np.ndarray:
     """librosa's zero_crossing_rate: centred 2048-sample frames, edges padded by repetition."""
-    negative = np.pad(y, N_FFT // 2, mode="edge") < -1e-10
+    negative = np.pad(y < -1e-10, N_FFT // 2, mode="edge")
     # changes[i]: samples i - 1 and i differ in sign.  A frame starting at s counts the
     # changes at s + 1 .. s + 2047: its four hops' counts minus the change at s.
     hops_per_frame = N_FFT // HOP_LENGTH
