@@ -96,8 +96,10 @@ class Analysis:
     @cached_property
     def power(self) -> np.ndarray:
         """Power spectrogram ``|STFT|**2``, shape ``(n_frames, n_bins)``."""
-        D = self.stft
-        return D.real**2 + D.imag**2
+        # Squares of the interleaved real and imaginary parts, added in pairs: the same
+        # numbers as D.real**2 + D.imag**2, with one temporary instead of two.
+        squares = np.square(self.stft.view(np.float64))
+        return squares[:, 0::2] + squares[:, 1::2]
 
     @cached_property
     def magnitude(self) -> np.ndarray:
