@@ -649,9 +649,13 @@ def piptrack(
         return np.zeros(0), np.zeros(0)
     lo, hi = band[0], band[-1] + 1  # with fmin >= 0 and fmax <= sr/2, 1 <= lo and hi < n_bins
     near = S[:, lo - 1 : hi + 1]
-    kept = near * (near > threshold * S.max(axis=1, keepdims=True))
-    centre, below, above = kept[:, 1:-1], kept[:, :-2], kept[:, 2:]
-    frames_idx, offset = np.nonzero((centre > below) & (centre >= above))
+    centre, below, above = near[:, 1:-1], near[:, :-2], near[:, 2:]
+    # Zeroing the values at or below the threshold first would change no peak above it,
+    # and leave none at or below it.
+    peaks = centre > threshold * S.max(axis=1, keepdims=True)
+    peaks &= centre > below
+    peaks &= centre >= above
+    frames_idx, offset = np.nonzero(peaks)
     k = offset + lo
     s0, sm, sp = S[frames_idx, k], S[frames_idx, k - 1], S[frames_idx, k + 1]
     curvature = sp + sm - 2.0 * s0
