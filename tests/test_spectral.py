@@ -215,14 +215,14 @@ def test_tempogram_of_a_periodic_envelope():
 
 
 @pytest.mark.parametrize("n", [1, 7, 600])
-def test_mean_tempogram_is_the_mean_of_the_tempogram(n):
+def test_tempos_mean_tempogram_is_the_mean_of_the_tempogram(n):
     env = np.random.default_rng(n).random(n)
     env[: n // 3] = 0.0  # frames without onsets count as zeros
     expected = spectral.tempogram(env, win_length=200).mean(axis=0)
-    result = spectral.mean_tempogram(env, win_length=200)
+    result = spectral._mean_tempogram(env, win_length=200)
     assert result.shape == (200,)
     assert_allclose(result, expected, rtol=0, atol=1e-14)
-    assert_array_equal(spectral.mean_tempogram(np.zeros(n), win_length=200), 0.0)
+    assert_array_equal(spectral._mean_tempogram(np.zeros(n), win_length=200), 0.0)
 
 
 @pytest.mark.parametrize("cents", [-30, 0, 20, 45])

@@ -26,7 +26,6 @@ __all__ = [
     "hann_window",
     "harmonic_mask",
     "istft",
-    "mean_tempogram",
     "median_filter",
     "onset_strength",
     "piptrack",
@@ -42,7 +41,7 @@ __all__ = [
 _TINY = np.finfo(np.float64).tiny
 #: Columns filtered together by :func:`median_filter`: intermediate arrays stay in cache.
 _MEDIAN_BLOCK = 128
-#: Frames transformed together by :func:`stft`, :func:`istft` and :func:`mean_tempogram`.
+#: Frames transformed together by :func:`stft`, :func:`istft` and :func:`_mean_tempogram`.
 _STFT_BLOCK = 64
 
 
@@ -442,7 +441,7 @@ def tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
     return autocorr / np.where(peak < _TINY, 1.0, peak)
 
 
-def mean_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
+def _mean_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray:
     """The :func:`tempogram` averaged over frames, with one inverse FFT instead of one a frame.
 
     A frame's autocorrelation is the inverse FFT of its power spectrum and peaks at lag 0
@@ -459,7 +458,7 @@ def mean_tempogram(onset_envelope: np.ndarray, *, win_length: int) -> np.ndarray
     Returns
     -------
     np.ndarray of shape (win_length,)
-        1 at lag 0 unless the envelope is 0 everywhere (then all 0).
+        At lag 0, the fraction of frames whose window holds any onset.
     """
     frames = _tempogram_frames(onset_envelope, win_length)
     window = hann_window(win_length)
@@ -493,9 +492,9 @@ def tempo(
 ) -> float:
     """Global tempo estimate of ``librosa.beat.beat_track`` (its returned ``tempo``).
 
-    The :func:`mean_tempogram` over windows of ``ac_size`` seconds goes to
-    :func:`tempo_from_tempogram`.  An envelope without any onset gives 0.0, as
-    beat_track does.
+    The :func:`tempogram` over windows of ``ac_size`` seconds, averaged over frames
+    (:func:`_mean_tempogram`), goes to :func:`tempo_from_tempogram`.  An envelope
+    without any onset gives 0.0, as beat_track does.
 
     Parameters
     ----------
@@ -519,7 +518,7 @@ def tempo(
         return 0.0
     win_length = int(ac_size * sr) // hop_length
     return tempo_from_tempogram(
-        mean_tempogram(onset_envelope, win_length=win_length),
+        _mean_tempogram(onset_envelope, win_length=win_length),
         sr=sr,
         hop_length=hop_length,
         start_bpm=start_bpm,

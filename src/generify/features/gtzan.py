@@ -220,16 +220,13 @@ def _rolloff_bins(magnitude32: np.ndarray) -> np.ndarray:
 
 
 def _tempo(analysis: Analysis) -> float:
-    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it."""
-    if not analysis.onset_envelope.any():
-        return 0.0  # librosa's beat_track without onsets
-    # Only the mean matters here: one inverse FFT, not the analysis's one per frame
-    # (which the rhythm family reads, kept bit for bit).
-    mean_tempogram = spectral.mean_tempogram(
-        analysis.onset_envelope, win_length=analysis.tempogram_lags
-    )
-    return spectral.tempo_from_tempogram(
-        mean_tempogram, sr=analysis.sample_rate, hop_length=HOP_LENGTH
+    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it.
+
+    :func:`generify.spectral.tempo` needs only the mean tempogram, which it gets with
+    one inverse FFT, not the analysis's one a frame (the rhythm family's, bit for bit).
+    """
+    return spectral.tempo(
+        analysis.onset_envelope, sr=analysis.sample_rate, hop_length=analysis.hop_length
     )
 
 
