@@ -170,9 +170,12 @@ class Analysis:
     @cached_property
     def rms(self) -> np.ndarray:
         """Root-mean-square amplitude of each centred ``n_fft``-sample frame, ``(n_frames,)``."""
-        energy = np.concatenate(([0.0], np.cumsum(self._padded**2)))
+        # energy[i]: the sum of the squares of samples 0 .. i, computed in place.
+        energy = np.square(self._padded)
+        np.cumsum(energy, out=energy)
         starts = self._frame_starts
-        sums = energy[starts + self.n_fft] - energy[starts]
+        before = np.concatenate(([0.0], energy[starts[1:] - 1]))  # sums before each frame
+        sums = energy[starts + self.n_fft - 1] - before
         return np.sqrt(np.maximum(sums, 0.0) / self.n_fft)
 
     @cached_property
