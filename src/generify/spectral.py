@@ -242,15 +242,16 @@ def _sliding_median(padded: np.ndarray, levels: int) -> np.ndarray:
 
     The outputs are taken in groups of ``2**j`` consecutive ones, ``j = levels - 1, ...,
     0``.  The rows that all windows of a group share, its *core*, are
-    ``2**levels - 2**j`` rows, and only the middle ``2**j`` of their sorted values can
-    be any window's median (at least half of every window lies beyond each of the
-    others).  A group of ``2**(levels - 1)`` outputs has a core of as many rows, which
-    sorted are those middle values.  Halving a group adds to each half's core a block of
-    ``2**j`` rows on one side; the middle ``2**j`` of the parent's ``2**(j + 1)`` middle
-    values and the block's, both sorted, come from :func:`_middle_of_three`.  The
-    blocks, sorted, come from Batcher's odd-even merge sort of the rows
-    (:func:`_odd_even_merge`).  About 30 elementwise minima, maxima and copies per
-    output, vectorised across the columns.
+    ``2**levels - 2**j`` rows, and only the middle ``2**j`` of their sorted values
+    matter: each value below those is exceeded by at least half of every window of the
+    group, each value above exceeds at least half, and dropping as many from either end
+    keeps every median.  A group of ``2**(levels - 1)`` outputs has a core of as many
+    rows, which sorted are those middle values.  Halving a group adds to each half's
+    core a block of ``2**j`` rows on one side; the middle ``2**j`` of the parent's
+    ``2**(j + 1)`` middle values and the block's, both sorted, come from
+    :func:`_middle_of_three`.  The blocks, sorted, come from Batcher's odd-even merge
+    sort of the rows (:func:`_odd_even_merge`).  About 30 elementwise minima, maxima and
+    copies per output, vectorised across the columns.
 
     Parameters
     ----------
