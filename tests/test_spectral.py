@@ -175,6 +175,14 @@ def test_harmonic_mask_separates_a_tone_from_clicks():
 
 def test_harmonic_mask_splits_silence_evenly():
     assert_array_equal(spectral.harmonic_mask(np.zeros((40, 33))), 0.5)
+    assert_array_equal(spectral.harmonic_mask(np.zeros((40, 33), dtype=np.float32)), 0.5)
+
+
+def test_harmonic_mask_in_single_precision():
+    S = np.abs(spectral.stft(np.random.default_rng(3).standard_normal(SR)))
+    mask = spectral.harmonic_mask(S.astype(np.float32))
+    assert mask.dtype == np.float32
+    assert_allclose(mask, spectral.harmonic_mask(S), rtol=0, atol=1e-6)
 
 
 def test_onset_strength_marks_a_step_three_frames_late():
