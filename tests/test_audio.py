@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -84,6 +85,30 @@ def test_iter_blocks_cover_the_file(stereo_wav):
     blocks = list(iter_blocks(stereo_wav, block_duration=0.3, sr=None))
     assert [round(start, 6) for start, _ in blocks] == [0.0, 0.3, 0.6, 0.9]
     np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), full)
+
+
+def test_iter_blocks_stream_ffmpeg_formats_one_block_at_a_time(shared_data):
+    pytest.importorskip("av")
+    path = shared_data / "indian-instrumental" / "harmonium" / "Classical Harmonium 1.m4a"
+    full, sr = load_audio(path, sr=None, mono=False)
+    tracemalloc.start()
+    try:
+        blocks = []
+        for start, block in iter_blocks(path, block_duration=5.0, sr=None, mono=False):
+            blocks.append((start, block.shape[0], block[:: sr // 100].copy()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < full.nbytes / 4  # a few 5-s blocks, never the whole decode
+    assert [start for start, _, _ in blocks] == [5.0 * i for i in range(len(blocks))]
+    assert {n for _, n, _ in blocks[:-1]} == {5 * sr}
+    assert sum(n for _, n, _ in blocks) == full.shape[0]
+    np.testing.assert_array_equal(
+        np.concatenate([thinned for _, _, thinned in blocks]),
+        np.concatenate([full[i : i + 5 * sr : sr // 100] for i in range(0, len(full), 5 * sr)]),
+    )
+    info = audio_info(path)
+    assert (info.frames, info.sample_rate, info.channels) == (full.shape[0], sr, 2)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ installed.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
 import stat
@@ -182,8 +183,11 @@ def audio_info(source: AudioSource) -> AudioInfo:
         with _open_soundfile(source) as f:
             info = AudioInfo(frames=f.frames, sample_rate=f.samplerate, channels=f.channels)
     except _Unsupported as exc:
-        y, native_sr = _decode_with_av(source, reason=str(exc))
-        info = AudioInfo(frames=y.shape[0], sample_rate=native_sr, channels=y.shape[1])
+        # FFmpeg's stream headers only estimate the length: count the decoded frames.
+        shapes = [(rate, *chunk.shape) for rate, chunk in _iter_av(source, reason=str(exc))]
+        rate, _, channels = shapes[0] if shapes else (0, 0, 0)
+        frames = sum(n for _, n, _ in shapes)
+        info = AudioInfo(frames=frames, sample_rate=rate, channels=channels)
     if info.frames <= 0:
         raise AudioError(f"{describe_source(source)}: holds no audio frames")
     return info
@@ -298,12 +302,12 @@ def iter_blocks(
     try:
         handle = _open_soundfile(source)
     except _Unsupported as exc:
-        # Formats outside libsndfile have no cheap seeking here: decode once, then slice.
-        y, native_sr = _decode_with_av(source, reason=str(exc))
-        step = max(1, round(block_duration * native_sr))
-        for start in range(0, y.shape[0], step):
-            block = _finish(y[start : start + step], native_sr, sr=sr, mono=mono, name=name)[0]
-            yield start / native_sr, block
+        start = 0
+        for native_sr, block in _iter_av(source, reason=str(exc), block_duration=block_duration):
+            yield start / native_sr, _finish(block, native_sr, sr=sr, mono=mono, name=name)[0]
+            start += block.shape[0]
+        if not start:
+            raise AudioError(f"{name}: holds no audio frames") from None
         return
     with handle:
         native_sr = handle.samplerate
@@ -377,6 +381,26 @@ def _decode_with_av(
     source: Any, *, reason: str, until: float | None = None
 ) -> tuple[np.ndarray, int]:
     """Decode with PyAV (FFmpeg) as float32 (frames, channels), up to ``until`` seconds."""
+    chunks: list[np.ndarray] = []
+    decoded = 0
+    for native_sr, chunk in _iter_av(source, reason=reason):
+        chunks.append(chunk)
+        decoded += chunk.shape[0]
+        if until is not None and decoded >= until * native_sr:
+            break
+    if not chunks:
+        raise AudioError(f"{describe_source(source)}: holds no audio frames")
+    return np.concatenate(chunks), native_sr
+
+
+def _iter_av(
+    source: Any, *, reason: str, block_duration: float | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode with PyAV (FFmpeg): ``(native rate in Hz, float32 (frames, channels))`` chunks.
+
+    Chunks hold ``block_duration`` seconds (the last may be shorter); ``None``: 65536
+    frames.  Only one chunk is held at a time.
+    """
     name = describe_source(source)
     try:
         import av
@@ -388,7 +412,6 @@ def _decode_with_av(
         ) from None
     _rewind(source)
     target = os.fspath(source) if isinstance(source, (str, os.PathLike)) else source
-    chunks: list[np.ndarray] = []
     try:
         with av.open(target) as container:
             if not container.streams.audio:
@@ -396,30 +419,23 @@ def _decode_with_av(
             stream = container.streams.audio[0]
             native_sr = int(stream.codec_context.sample_rate or stream.rate or 0)
             _check_rate(native_sr, name)
-            stop = math.inf if until is None else until * native_sr
-            # Large output frames: converting FFmpeg's ~1024-sample frames one by one
-            # costs more than decoding them.
+            size = 1 << 16 if block_duration is None else max(1, round(block_duration * native_sr))
+            # Output frames of `size` samples: converting FFmpeg's ~1024-sample frames one
+            # by one costs more than decoding them.
             resampler = av.AudioResampler(
-                format="flt", layout=stream.layout.name, rate=native_sr, frame_size=1 << 16
+                format="flt", layout=stream.layout.name, rate=native_sr, frame_size=size
             )
-            decoded = 0
-            for frame in container.decode(stream):
+            for frame in itertools.chain(container.decode(stream), [None]):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, len(out.layout.channels)))
-                    decoded += chunks[-1].shape[0]
-                if decoded >= stop:
-                    break
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1, len(out.layout.channels)))
+                    chunk = out.to_ndarray().reshape(-1, len(out.layout.channels))
+                    if chunk.shape[0]:
+                        yield native_sr, chunk
     except AudioError:
         raise
     except Exception as exc:  # PyAV raises many types (av.error.*, ValueError, ...)
         raise AudioError(
             f"{name}: unreadable or unsupported audio ({reason}; FFmpeg: {exc})"
         ) from exc
-    if not chunks or sum(c.shape[0] for c in chunks) == 0:
-        raise AudioError(f"{name}: holds no audio frames")
-    return np.concatenate(chunks).astype(np.float32, copy=False), native_sr
 
 
 def _slice_seconds(
