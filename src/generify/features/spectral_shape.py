@@ -22,6 +22,7 @@ __all__ = ["SpectralShapeFeatures", "spectral_contrast", "texture_statistics"]
 
 _TINY = np.finfo(np.float64).tiny
 _AMIN = 1e-10  # smallest power in flatness and contrast (librosa's amin)
+_BLOCK = 64  # frames processed together
 
 
 def spectral_contrast(
@@ -57,22 +58,46 @@ def spectral_contrast(
     np.ndarray of shape (n_frames, n_bands + 1)
         Contrast in dB, lowest band first.
     """
-    n_bins = magnitude.shape[1]
+    bands = _contrast_bands(frequencies, n_bands=n_bands, fmin=fmin, quantile=quantile)
+    peaks, valleys = _band_peaks_and_valleys(magnitude, bands)
+    return spectral.power_to_db(peaks, amin=_AMIN) - spectral.power_to_db(valleys, amin=_AMIN)
+
+
+def _contrast_bands(
+    frequencies: np.ndarray, *, n_bands: int, fmin: float, quantile: float
+) -> list[tuple[int, int, int]]:
+    """Each contrast band as (first bin, bin past the last, bins averaged for peak and valley)."""
+    n_bins = frequencies.shape[0]
     edges = np.concatenate(([0.0], fmin * 2.0 ** np.arange(n_bands + 1)))
-    peaks = np.empty((magnitude.shape[0], n_bands + 1))
-    valleys = np.empty_like(peaks)
+    bands = []
     for k in range(n_bands + 1):
         inside = np.flatnonzero((frequencies >= edges[k]) & (frequencies <= edges[k + 1]))
         # librosa's bands overlap by one bin below; the last one runs to Nyquist.
         start = inside[0] - 1 if k > 0 else inside[0]
         stop = n_bins if k == n_bands else inside[-1]
         count = (n_bins if k == n_bands else inside[-1] + 1) - start
-        n = max(1, round(quantile * count))
+        bands.append((int(start), int(stop), max(1, round(quantile * count))))
+    return bands
+
+
+def _band_peaks_and_valleys(
+    magnitude: np.ndarray, bands: list[tuple[int, int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the ``n`` largest and of the ``n`` smallest magnitudes of each band per frame."""
+    peaks = np.empty((magnitude.shape[0], len(bands)))
+    valleys = np.empty_like(peaks)
+    for k, (start, stop, n) in enumerate(bands):
         width = stop - start
-        ordered = np.partition(magnitude[:, start:stop], sorted({n - 1, width - n}), axis=1)
+        if n == 1:
+            # Selecting the extremes is numpy's fastest partition.
+            ordered = np.partition(magnitude[:, start:stop], sorted({0, width - 1}), axis=1)
+        else:
+            # Selecting two inner ranks is slower than numpy's vectorised sort (about
+            # half the time on 74- to 431-bin bands).
+            ordered = np.sort(magnitude[:, start:stop], axis=1)
         valleys[:, k] = ordered[:, :n].mean(axis=1)
         peaks[:, k] = ordered[:, width - n :].mean(axis=1)
-    return spectral.power_to_db(peaks, amin=_AMIN) - spectral.power_to_db(valleys, amin=_AMIN)
+    return peaks, valleys
 
 
 def texture_statistics(frames: np.ndarray, *, window: int) -> np.ndarray:
@@ -256,44 +281,58 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
 
     def _frame_features(self, analysis: Analysis) -> np.ndarray:
         """Frame-level features, shape ``(n_frames, n_frame_features)``."""
-        magnitude, power, freqs = analysis.magnitude, analysis.power, analysis.frequencies
-        total = magnitude.sum(axis=1)
-        total = np.where(total < _TINY, 1.0, total)
-        moments = magnitude @ np.stack([freqs, freqs**2]).T / total[:, None]
-        centroid = moments[:, 0]
-        bandwidth = np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0))
-
-        cumulative = np.cumsum(magnitude, axis=1)
-        reached = cumulative >= self.roll_percent * cumulative[:, -1:]
-        rolloff = freqs[np.argmax(reached, axis=1)]
-
-        floored = np.maximum(power, _AMIN)
-        flatness = np.exp(np.log(floored).mean(axis=1)) / floored.mean(axis=1)
-
-        # |u_t - u_(t-1)|^2 = |u_t|^2 + |u_(t-1)|^2 - 2 u_t.u_(t-1), with |u| 1 (0 in silence).
-        norms = np.sqrt(power.sum(axis=1))
-        has_energy = (norms >= _TINY).astype(np.float64)
-        unit = magnitude / np.where(has_energy > 0, norms, 1.0)[:, None]
-        overlap = np.einsum("ij,ij->i", unit[1:], unit[:-1])
-        flux = np.concatenate(([0.0], has_energy[1:] + has_energy[:-1] - 2.0 * overlap))
-        flux = np.maximum(flux, 0.0)
-
-        contrast = spectral_contrast(
-            magnitude,
-            freqs,
-            n_bands=self.n_bands,
-            fmin=self.contrast_fmin,
-            quantile=self.contrast_quantile,
+        power, freqs = analysis.power, analysis.frequencies
+        bands = _contrast_bands(
+            freqs, n_bands=self.n_bands, fmin=self.contrast_fmin, quantile=self.contrast_quantile
         )
-        return np.column_stack(
-            (
-                centroid,
-                bandwidth,
-                rolloff,
-                flatness,
-                flux,
-                contrast,
-                analysis.zero_crossing_rate,
-                analysis.rms,
+        n_frames = power.shape[0]
+        features = np.empty((n_frames, len(self._frame_feature_names())))
+        peaks = np.empty((n_frames, len(bands)))
+        valleys = np.empty_like(peaks)
+        weights = np.stack([freqs, freqs**2]).T
+        # A block of frames at a time: its temporaries stay in cache, and no temporary as
+        # large as the spectrogram is allocated (fresh memory costs page faults).
+        for start in range(0, n_frames, _BLOCK):
+            stop = min(start + _BLOCK, n_frames)
+            before = min(start, 1)  # the frame before the block, for the flux
+            block_power = power[start - before : stop]
+            block_magnitude = np.sqrt(block_power)
+            own_power, magnitude = block_power[before:], block_magnitude[before:]
+            out = features[start:stop]
+
+            total = magnitude.sum(axis=1)
+            total = np.where(total < _TINY, 1.0, total)
+            moments = magnitude @ weights / total[:, None]
+            out[:, 0] = moments[:, 0]
+            out[:, 1] = np.sqrt(np.maximum(moments[:, 1] - moments[:, 0] ** 2, 0.0))
+
+            cumulative = np.cumsum(magnitude, axis=1)
+            reached = cumulative >= self.roll_percent * cumulative[:, -1:]
+            out[:, 2] = freqs[np.argmax(reached, axis=1)]
+
+            floored = np.maximum(own_power, _AMIN)
+            arithmetic = floored.mean(axis=1)
+            out[:, 3] = np.exp(np.log(floored, out=floored).mean(axis=1)) / arithmetic
+
+            peaks[start:stop], valleys[start:stop] = _band_peaks_and_valleys(magnitude, bands)
+
+            # |u_t - u_(t-1)|^2 = |u_t|^2 + |u_(t-1)|^2 - 2 u_t.u_(t-1), with |u| 1 (0 in
+            # silence).
+            norms = np.sqrt(block_power.sum(axis=1))
+            has_energy = (norms >= _TINY).astype(np.float64)
+            unit = np.divide(
+                block_magnitude, np.where(has_energy > 0, norms, 1.0)[:, None], out=block_magnitude
             )
+            overlap = np.einsum("ij,ij->i", unit[1:], unit[:-1])
+            flux = has_energy[1:] + has_energy[:-1] - 2.0 * overlap
+            out[1 - before :, 4] = np.maximum(flux, 0.0)
+            if not before:
+                out[0, 4] = 0.0  # no frame before the first
+
+        contrast = spectral.power_to_db(peaks, amin=_AMIN) - spectral.power_to_db(
+            valleys, amin=_AMIN
         )
+        features[:, 5 : 5 + len(bands)] = contrast
+        features[:, -2] = analysis.zero_crossing_rate
+        features[:, -1] = analysis.rms
+        return features
