@@ -63,6 +63,33 @@ def test_contrast_brute_force_on_one_band():
     np.testing.assert_allclose(contrast[:, 2], expected, rtol=1e-12)
 
 
+def test_contrast_brute_force_on_every_band_with_ties():
+    rng = np.random.default_rng(4)
+    magnitude = rng.random((6, 1025))
+    magnitude[1] = 0.0  # silence
+    magnitude[2] = rng.integers(0, 4, 1025)  # ties at every rank
+    magnitude[3] = 1.0 + 1e-12 * rng.random(1025)  # distinct, yet equal in single precision
+    magnitude[4] *= 1e-3
+    freqs = np.fft.rfftfreq(2048, 1 / SR)
+    contrast = spectral_contrast(magnitude, freqs)
+    edges = [0.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0, 12800.0]
+    peaks, valleys = np.empty((6, 7)), np.empty((6, 7))
+    for k in range(7):
+        inside = np.flatnonzero((freqs >= edges[k]) & (freqs <= edges[k + 1]))
+        start = inside[0] - 1 if k else 0
+        stop = 1025 if k == 6 else inside[-1]
+        count = (1025 if k == 6 else inside[-1] + 1) - start
+        n = max(1, round(0.02 * count))
+        band = np.sort(magnitude[:, start:stop], axis=1)
+        peaks[:, k], valleys[:, k] = band[:, -n:].mean(axis=1), band[:, :n].mean(axis=1)
+    # In dB, each array floored 80 dB below its largest value.
+    peaks_db, valleys_db = (10 * np.log10(np.maximum(x, 1e-10)) for x in (peaks, valleys))
+    expected = np.maximum(peaks_db, peaks_db.max() - 80) - np.maximum(
+        valleys_db, valleys_db.max() - 80
+    )
+    np.testing.assert_allclose(contrast, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_low_energy_of_a_loud_then_quiet_signal(tone):
     y = np.concatenate((tone(440.0, 2.0), 0.01 * tone(440.0, 2.0)))
     assert _row(SpectralShapeFeatures(), y)["low_energy"] == pytest.approx(0.5, abs=0.03)
