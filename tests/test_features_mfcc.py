@@ -173,6 +173,36 @@ def test_frame_slice_equals_the_same_rows_of_all_frames(tone):
         mfcc(y, sample_rate=22050, frames=slice(0, 10, 2))
 
 
+def test_frames_in_several_blocks_and_slices_across_their_edges(tone):
+    noise = np.random.default_rng(2).standard_normal(88200).astype(np.float32)
+    y = tone(440, 4.0) + 0.05 * noise  # 398 frames: several blocks of the FFT loop
+    expected = psf.mfcc(y.astype(np.float64), samplerate=22050, nfft=1024)
+    np.testing.assert_allclose(mfcc(y, sample_rate=22050), expected, rtol=1e-9, atol=1e-9)
+    for part in (slice(100, 300), slice(127, 129), slice(390, None), slice(3, 3)):
+        np.testing.assert_allclose(
+            mfcc(y, sample_rate=22050, frames=part), expected[part], rtol=1e-9, atol=1e-9
+        )
+
+
+@pytest.mark.parametrize("n_samples", [1, 300, 551, 552, 772])
+def test_signals_of_about_one_frame_match_python_speech_features(n_samples):
+    y = np.random.default_rng(3).uniform(-1, 1, n_samples).astype(np.float32)
+    expected = psf.mfcc(y.astype(np.float64), samplerate=22050, nfft=1024)
+    np.testing.assert_allclose(mfcc(y, sample_rate=22050), expected, rtol=1e-9, atol=1e-9)
+
+
+def test_odd_fft_size_both_precisions(gtzan_dir):
+    y, sr = load_audio(gtzan_dir / "genres/jazz/jazz.00003.wav", duration=5.0)
+    for options in ({"nfft": 1001}, {"nfft": 1001, "appendEnergy": False, "lowfreq": 300}):
+        expected = psf.mfcc(y.astype(np.float64), samplerate=sr, **options)
+        np.testing.assert_allclose(
+            mfcc(y, sample_rate=sr, **options), expected, rtol=1e-6, atol=1e-8
+        )
+        np.testing.assert_allclose(
+            mfcc(y, sample_rate=sr, dtype=np.float32, **options), expected, atol=1e-3
+        )
+
+
 def test_float32_path_within_documented_tolerance(gtzan_dir):
     y, sr = load_audio(gtzan_dir / "genres/rock/rock.00002.wav", duration=10.0)
     expected = psf.mfcc(y.astype(np.float64), samplerate=sr, nfft=1024)
