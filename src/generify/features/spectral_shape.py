@@ -22,7 +22,7 @@ __all__ = ["SpectralShapeFeatures", "spectral_contrast", "texture_statistics"]
 
 _TINY = np.finfo(np.float64).tiny
 _AMIN = 1e-10  # smallest power in flatness and contrast (librosa's amin)
-_BLOCK = 64  # frames processed together
+_BLOCK = 128  # frames processed together
 # Contrast bands wider than this many bins are sorted in single precision first (faster
 # from about 200 bins on).
 _WIDE_BAND = 200
