@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -201,6 +202,33 @@ def test_odd_fft_size_both_precisions(gtzan_dir):
         np.testing.assert_allclose(
             mfcc(y, sample_rate=sr, dtype=np.float32, **options), expected, atol=1e-3
         )
+
+
+def test_reused_buffers_across_parameters_and_threads(tone):
+    y = tone(220, 2.0) + tone(3000, 2.0, amplitude=0.1)
+    cases = [
+        {},
+        {"nfft": 2048},
+        {"winlen": 0.05, "winstep": 0.025, "nfft": 2048},
+        {"dtype": np.float32},
+        {"nfft": 2048, "dtype": np.float32},
+        {},
+    ]
+    expected = [
+        psf.mfcc(
+            y.astype(np.float64),
+            samplerate=22050,
+            **{"nfft": 1024, **{k: v for k, v in options.items() if k != "dtype"}},
+        )
+        for options in cases
+    ]
+    for options, reference in zip(cases, expected, strict=True):
+        tolerance = {"atol": 1e-3} if "dtype" in options else {"rtol": 1e-9, "atol": 1e-9}
+        np.testing.assert_allclose(mfcc(y, **options), reference, **tolerance)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda options: mfcc(y, **options), cases * 4))
+    for result, options in zip(results, cases * 4, strict=True):
+        np.testing.assert_array_equal(result, mfcc(y, **options))
 
 
 def test_float32_path_within_documented_tolerance(gtzan_dir):
