@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import generify.features.mfcc as mfcc_module
 from generify import AudioError, MFCCTransformer, load_audio
 from generify.features.mfcc import delta, frame_count, mfcc
 from generify.filters import htk_mel_filterbank
@@ -229,6 +230,16 @@ def test_reused_buffers_across_parameters_and_threads(tone):
         results = list(pool.map(lambda options: mfcc(y, **options), cases * 4))
     for result, options in zip(results, cases * 4, strict=True):
         np.testing.assert_array_equal(result, mfcc(y, **options))
+
+
+@pytest.mark.parametrize("options", [{}, {"nfft": 1001, "appendEnergy": False}])
+def test_float64_through_fftpack_as_with_numpy_1(monkeypatch, tone, options):
+    # numpy < 2 has no rfft(out=): float64 then takes fftpack's packed in-place path
+    monkeypatch.setattr(mfcc_module, "_NUMPY_RFFT_OUT", False)
+    noise = np.random.default_rng(4).standard_normal(33075).astype(np.float32)
+    y = tone(330, 1.5) + 0.05 * noise
+    expected = psf.mfcc(y.astype(np.float64), samplerate=22050, **{"nfft": 1024, **options})
+    np.testing.assert_allclose(mfcc(y, **options), expected, rtol=1e-9, atol=1e-9)
 
 
 def test_float32_path_within_documented_tolerance(gtzan_dir):

@@ -23,6 +23,7 @@ samples, computed over all frames at once:
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ _BLOCK_FRAMES = 128
 #: columns takes as long as one with 8): together they decide how the filters are grouped.
 _PRODUCT_COST = 760
 _KERNEL_COLUMNS = 4
+_NUMPY_RFFT_OUT = "out" in inspect.signature(np.fft.rfft).parameters
 _DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
@@ -208,7 +210,9 @@ def _emphasize(
 _local = threading.local()
 
 
-def _workspace(block: int, frame_step: int, used: int, nfft: int, dtype: np.dtype) -> tuple:
+def _workspace(
+    block: int, frame_step: int, used: int, nfft: int, dtype: np.dtype, packed: bool
+) -> tuple:
     """The block buffers of :func:`mfcc`, kept for the next call in this thread.
 
     Fresh memory costs a page fault per 4 KiB touched: about 1.5 ms a 30-s clip for these
@@ -216,14 +220,14 @@ def _workspace(block: int, frame_step: int, used: int, nfft: int, dtype: np.dtyp
     kept per precision, for the last parameters; the frames' zero padding stays valid
     because the float64 FFT leaves its input alone and the float32 path re-zeroes it.
     """
-    key = (block, frame_step, used, nfft)
+    key = (block, frame_step, used, nfft, packed)
     cache = _local.__dict__.setdefault("workspaces", {})
     if dtype not in cache or cache[dtype][0] != key:
         segment = np.empty((block - 1) * frame_step + used)
         # made once: sliding_window_view costs more than the copy of a block's frames
         windows = np.lib.stride_tricks.sliding_window_view(segment, used)[::frame_step]
         spectrum = None
-        if dtype == np.float64:
+        if not packed:
             spectrum = np.empty((block, nfft // 2 + 1), dtype=np.complex128)
         frames = np.zeros((block, nfft), dtype=dtype)
         cache[dtype] = key, (segment, np.empty(segment.shape[0] + 1), windows, frames, spectrum)
@@ -306,13 +310,14 @@ def mfcc(
     first, last = selected.start, max(selected.start, selected.stop)
     used = min(frame_len, nfft)  # python_speech_features truncates frames longer than nfft
     # numpy's float64 FFT is the faster one and leaves its input alone (the zero padding
-    # is written once); fftpack's float32 FFT is twice as fast as numpy's and works in place.
-    packed = dtype == np.float32
+    # is written once); fftpack's float32 FFT is twice as fast as numpy's and works in place
+    # (numpy < 2 has no ``out`` and only float64: fftpack there too).
+    packed = dtype == np.float32 or not _NUMPY_RFFT_OUT
     plan = _plan(nfilt, nfft, sample_rate, lowfreq, highfreq, bool(appendEnergy), packed, dtype)
 
     block = _BLOCK_FRAMES
     segment, scratch, windows, frames_buffer, spectrum_buffer = _workspace(
-        block, frame_step, used, nfft, dtype
+        block, frame_step, used, nfft, dtype, packed
     )
     mel = np.empty((last - first, plan.n_columns), dtype=dtype)
     for start in range(first, last, block):
