@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from generify.features import SpectralShapeFeatures
 from generify.features._analysis import Analysis
-from generify.features.spectral_shape import spectral_contrast, texture_statistics
+from generify.features.spectral_shape import (
+    _rolloff_bins,
+    spectral_contrast,
+    texture_statistics,
+)
 
 SR = 22050
 
@@ -88,6 +93,37 @@ def test_contrast_brute_force_on_every_band_with_ties():
         valleys_db, valleys_db.max() - 80
     )
     np.testing.assert_allclose(contrast, expected, rtol=1e-12, atol=1e-12)
+
+
+def _cumsum_rolloff(magnitude, roll_percent):
+    cumulative = np.cumsum(magnitude, axis=1)
+    return np.argmax(cumulative >= roll_percent * cumulative[:, -1:], axis=1)
+
+
+@pytest.mark.parametrize("n_bins", [1025, 129, 64, 5])
+@pytest.mark.parametrize("roll_percent", [0.85, 0.5, 0.99])
+def test_rolloff_bins_equal_those_of_the_running_sum(n_bins, roll_percent):
+    rng = np.random.default_rng(5)
+    magnitude = rng.exponential(size=(300, n_bins)) ** 4  # a wide dynamic range
+    magnitude[:10] = 0.0
+    magnitude[10:20] = 1.0  # integer sums: the threshold is reached exactly
+    magnitude[20:30, rng.integers(0, n_bins, 10)] = 1e6  # one dominant bin
+    magnitude[30:40] = 0.1  # the running sum drifts by rounding
+    assert_array_equal(
+        _rolloff_bins(magnitude, roll_percent), _cumsum_rolloff(magnitude, roll_percent)
+    )
+
+
+def test_rolloff_bins_where_rounding_decides_the_bin():
+    # Thresholds equal to the running sum at some bin, up to rounding: a sum formed in
+    # another order can cross one bin earlier or later.
+    magnitude = np.full((1, 1025), 0.1)
+    cumulative = np.cumsum(magnitude[0])
+    for bin_ in range(100, 1025, 37):
+        for roll_percent in np.nextafter(cumulative[bin_] / cumulative[-1], [0.0, 1.0]):
+            assert_array_equal(
+                _rolloff_bins(magnitude, roll_percent), _cumsum_rolloff(magnitude, roll_percent)
+            )
 
 
 def test_low_energy_of_a_loud_then_quiet_signal(tone):

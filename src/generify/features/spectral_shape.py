@@ -26,6 +26,8 @@ _BLOCK = 128  # frames processed together
 # Contrast bands wider than this many bins are sorted in single precision first (faster
 # from about 200 bins on).
 _WIDE_BAND = 200
+_CHUNK = 64  # bins summed together when locating the roll-off
+_EPS = np.finfo(np.float64).eps
 
 
 def spectral_contrast(
@@ -126,6 +128,43 @@ def _wide_band_extremes(band: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarra
         return peaks, valleys
     ordered = np.sort(band, axis=1)
     return ordered[:, width - n :].mean(axis=1), ordered[:, :n].mean(axis=1)
+
+
+def _rolloff_bins(magnitude: np.ndarray, roll_percent: float) -> np.ndarray:
+    """Per frame, the first bin where the running sum reaches ``roll_percent`` of the total.
+
+    The same bins as ``argmax(c >= roll_percent * c[:, -1:])`` with ``c`` the running sum
+    from ``np.cumsum``, whose strictly sequential additions take most of the time.  Here
+    the crossing is located from sums of ``_CHUNK`` bins, and running sums are formed only
+    inside the chunk that crosses.  The magnitudes are not negative, so either way every
+    running sum, and the threshold, is within ``K = n_bins + 2 * _CHUNK + 2`` roundings
+    (``K * eps / 2`` of the total) of its exact value.  Where the sums just before and at
+    the crossing are farther than four times that from the threshold, ``np.cumsum``'s
+    sums (which never decrease) cross at the same bin; the other frames take
+    ``np.cumsum``.
+    """
+    n_frames, n_bins = magnitude.shape
+    n_chunks = -(-n_bins // _CHUNK)
+    chunks = np.zeros((n_frames, n_chunks, _CHUNK))
+    chunks.reshape(n_frames, -1)[:, :n_bins] = magnitude
+    ends = np.cumsum(chunks.sum(axis=2), axis=1)  # sum up to the end of each chunk
+    total = ends[:, -1]
+    threshold = roll_percent * total
+    frames = np.arange(n_frames)
+    chunk = np.argmax(ends >= threshold[:, None], axis=1)
+    before = np.where(chunk > 0, ends[frames, chunk - 1], 0.0)
+    running = np.cumsum(chunks[frames, chunk], axis=1) + before[:, None]
+    offset = np.argmax(running >= threshold[:, None], axis=1)
+    bins = chunk * _CHUNK + offset
+    margin = 2 * (n_bins + 2 * _CHUNK + 2) * _EPS * total
+    below = np.where(offset > 0, running[frames, offset - 1], before)
+    sure = running[frames, offset] >= threshold + margin
+    sure &= (bins == 0) | (below < threshold - margin)
+    if not sure.all():
+        unsure = np.flatnonzero(~sure)
+        cumulative = np.cumsum(magnitude[unsure], axis=1)
+        bins[unsure] = np.argmax(cumulative >= roll_percent * cumulative[:, -1:], axis=1)
+    return bins
 
 
 def texture_statistics(frames: np.ndarray, *, window: int) -> np.ndarray:
@@ -334,9 +373,7 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
             out[:, 0] = moments[:, 0]
             out[:, 1] = np.sqrt(np.maximum(moments[:, 1] - moments[:, 0] ** 2, 0.0))
 
-            cumulative = np.cumsum(magnitude, axis=1)
-            reached = cumulative >= self.roll_percent * cumulative[:, -1:]
-            out[:, 2] = freqs[np.argmax(reached, axis=1)]
+            out[:, 2] = freqs[_rolloff_bins(magnitude, self.roll_percent)]
 
             floored = np.maximum(own_power, _AMIN)
             arithmetic = floored.mean(axis=1)
