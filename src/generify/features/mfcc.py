@@ -253,7 +253,7 @@ def mfcc(
 ) -> np.ndarray:
     """Frame-level MFCCs, equal to ``python_speech_features.mfcc`` on the same samples.
 
-    Frames are handled in blocks of ``_BLOCK_FRAMES``: the block's samples are
+    Frames are handled in blocks of 128: the block's samples are
     pre-emphasised into a small reused buffer (never the whole signal), its frames copied
     into one reused zero-padded buffer and transformed together, the spectrum squared in
     place, and a few matrix products over the bands of neighbouring filters give the
@@ -437,7 +437,7 @@ class MFCCTransformer(AudioFeatureTransformer):
         middle 80 %).  Ignored when fewer than 3 frames would remain.
     dtype : {"float64", "float32"}, default="float64"
         Precision of the spectrum (see :func:`mfcc`): float64 equals
-        python_speech_features; float32 is about 1.4x faster and within 1e-3 absolute.
+        python_speech_features; float32 is about 1.3x faster and within 1e-3 absolute.
     sample_rate : int, default=22050
         Rate in Hz at which files are decoded and at which waveforms in ``X`` are assumed.
     n_jobs : int or None, default=None
