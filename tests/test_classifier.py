@@ -32,14 +32,6 @@ def toy_tracks(tone):
     return X, np.array(y)
 
 
-def test_default_features_are_the_seeds_mfcc_means_in_float32(toy_tracks):
-    X, y = toy_tracks
-    model = GenreClassifier().fit(X, y)
-    assert isinstance(model.features_, MFCCTransformer) and model.features_.dtype == "float32"
-    exact = MFCCTransformer().fit_transform(X)  # float64: python_speech_features' numbers
-    np.testing.assert_allclose(model.features_.transform(X), exact, atol=1e-3)
-
-
 def test_fit_predict_on_waveforms(toy_tracks):
     X, y = toy_tracks
     model = GenreClassifier().fit(X, y)
