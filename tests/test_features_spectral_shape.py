@@ -68,7 +68,8 @@ def test_contrast_brute_force_on_one_band():
     np.testing.assert_allclose(contrast[:, 2], expected, rtol=1e-12)
 
 
-def test_contrast_brute_force_on_every_band_with_ties():
+@pytest.mark.parametrize("quantile", [0.02, 0.6])  # 0.6: peaks and valleys share bins
+def test_contrast_brute_force_on_every_band_with_ties(quantile):
     rng = np.random.default_rng(4)
     magnitude = rng.random((6, 1025))
     magnitude[1] = 0.0  # silence
@@ -76,7 +77,7 @@ def test_contrast_brute_force_on_every_band_with_ties():
     magnitude[3] = 1.0 + 1e-12 * rng.random(1025)  # distinct, yet equal in single precision
     magnitude[4] *= 1e-3
     freqs = np.fft.rfftfreq(2048, 1 / SR)
-    contrast = spectral_contrast(magnitude, freqs)
+    contrast = spectral_contrast(magnitude, freqs, quantile=quantile)
     edges = [0.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 6400.0, 12800.0]
     peaks, valleys = np.empty((6, 7)), np.empty((6, 7))
     for k in range(7):
@@ -84,7 +85,7 @@ def test_contrast_brute_force_on_every_band_with_ties():
         start = inside[0] - 1 if k else 0
         stop = 1025 if k == 6 else inside[-1]
         count = (1025 if k == 6 else inside[-1] + 1) - start
-        n = max(1, round(0.02 * count))
+        n = max(1, round(quantile * count))
         band = np.sort(magnitude[:, start:stop], axis=1)
         peaks[:, k], valleys[:, k] = band[:, -n:].mean(axis=1), band[:, :n].mean(axis=1)
     # In dB, each array floored 80 dB below its largest value.

@@ -96,7 +96,7 @@ def _band_peaks_and_valleys(
         if n == 1:
             # Selecting the extremes is numpy's fastest partition.
             ordered = np.partition(band, sorted({0, stop - start - 1}), axis=1)
-        elif stop - start > _WIDE_BAND:
+        elif stop - start > max(_WIDE_BAND, n):  # n + 1 ranks to compare
             peaks[:, k], valleys[:, k] = _wide_band_extremes(band, n)
             continue
         else:
