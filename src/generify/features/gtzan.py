@@ -220,13 +220,11 @@ def _rolloff_bins(magnitude32: np.ndarray) -> np.ndarray:
 
 
 def _tempo(analysis: Analysis) -> float:
-    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it.
-
-    :func:`generify.spectral.tempo` needs only the mean tempogram, which it gets with
-    one inverse FFT, not the analysis's one a frame (the rhythm family's, bit for bit).
-    """
-    return spectral.tempo(
-        analysis.onset_envelope, sr=analysis.sample_rate, hop_length=analysis.hop_length
+    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it."""
+    if not analysis.onset_envelope.any():
+        return 0.0  # librosa's beat_track without onsets
+    return spectral.tempo_from_tempogram(
+        analysis.mean_tempogram, sr=analysis.sample_rate, hop_length=analysis.hop_length
     )
 
 
