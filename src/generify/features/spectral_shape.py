@@ -64,7 +64,11 @@ def spectral_contrast(
         Contrast in dB, lowest band first.
     """
     bands = _contrast_bands(frequencies, n_bands=n_bands, fmin=fmin, quantile=quantile)
-    peaks, valleys = _band_peaks_and_valleys(magnitude, bands)
+    return _contrast_db(*_band_peaks_and_valleys(magnitude, bands))
+
+
+def _contrast_db(peaks: np.ndarray, valleys: np.ndarray) -> np.ndarray:
+    """Contrast in dB from each band's peak and valley magnitudes."""
     return spectral.power_to_db(peaks, amin=_AMIN) - spectral.power_to_db(valleys, amin=_AMIN)
 
 
@@ -394,10 +398,7 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
             if not before:
                 out[0, 4] = 0.0  # no frame before the first
 
-        contrast = spectral.power_to_db(peaks, amin=_AMIN) - spectral.power_to_db(
-            valleys, amin=_AMIN
-        )
-        features[:, 5 : 5 + len(bands)] = contrast
+        features[:, 5 : 5 + len(bands)] = _contrast_db(peaks, valleys)
         features[:, -2] = analysis.zero_crossing_rate
         features[:, -1] = analysis.rms
         return features
