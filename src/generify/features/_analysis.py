@@ -31,6 +31,25 @@ _BLOCK = 64  # frames processed together, so that temporaries stay in cache
 _MEL_GROUP = 4  # mel filters multiplied together (the fastest grouping measured)
 
 
+def zero_crossing_rate(
+    y: np.ndarray, *, n_fft: int, hop_length: int, n_frames: int, pad_mode: str
+) -> np.ndarray:
+    """Fraction of sample pairs whose signs differ in each centred frame, ``(n_frames,)``.
+
+    Frames of ``n_fft`` samples every ``hop_length`` samples over ``y`` padded by
+    ``n_fft // 2`` samples at each end (numpy's ``pad_mode``).  Samples within 1e-10 of
+    zero count as positive (librosa's threshold), so digital silence has no crossings.
+    """
+    negative = np.pad(y < -1e-10, n_fft // 2, mode=pad_mode)
+    # crossings[i]: sign changes among samples 0 .. i, summed in place as integers (a
+    # cumulative sum of booleans converts them on the fly, four times slower).
+    crossings = np.zeros(negative.shape[0], dtype=np.int64)
+    np.not_equal(negative[1:], negative[:-1], out=crossings[1:])
+    np.cumsum(crossings, out=crossings)
+    starts = np.arange(n_frames) * hop_length
+    return (crossings[starts + n_fft - 1] - crossings[starts]) / n_fft
+
+
 @cache
 def _mel_bank(
     sr: int, n_fft: int, n_mels: int
@@ -185,20 +204,12 @@ class Analysis:
     # -- waveform frames --------------------------------------------------------------
 
     @cached_property
-    def _padded(self) -> np.ndarray:
-        return np.pad(self.y, self.n_fft // 2, mode="reflect")
-
-    @cached_property
-    def _frame_starts(self) -> np.ndarray:
-        return np.arange(self.n_frames) * self.hop_length
-
-    @cached_property
     def rms(self) -> np.ndarray:
         """Root-mean-square amplitude of each centred ``n_fft``-sample frame, ``(n_frames,)``."""
         # energy[i]: the sum of the squares of samples 0 .. i, computed in place.
-        energy = np.square(self._padded)
+        energy = np.square(np.pad(self.y, self.n_fft // 2, mode="reflect"))
         np.cumsum(energy, out=energy)
-        starts = self._frame_starts
+        starts = np.arange(self.n_frames) * self.hop_length
         before = np.concatenate(([0.0], energy[starts[1:] - 1]))  # sums before each frame
         sums = energy[starts + self.n_fft - 1] - before
         return np.sqrt(np.maximum(sums, 0.0) / self.n_fft)
@@ -210,11 +221,10 @@ class Analysis:
         Samples within 1e-10 of zero count as positive (librosa's threshold), so
         digital silence has no crossings.
         """
-        negative = self._padded < -1e-10
-        # crossings[i]: sign changes among samples 0 .. i, summed in place as integers (a
-        # cumulative sum of booleans converts them on the fly, four times slower).
-        crossings = np.zeros(negative.shape[0], dtype=np.int64)
-        np.not_equal(negative[1:], negative[:-1], out=crossings[1:])
-        np.cumsum(crossings, out=crossings)
-        starts = self._frame_starts
-        return (crossings[starts + self.n_fft - 1] - crossings[starts]) / self.n_fft
+        return zero_crossing_rate(
+            self.y,
+            n_fft=self.n_fft,
+            hop_length=self.hop_length,
+            n_frames=self.n_frames,
+            pad_mode="reflect",
+        )

@@ -63,7 +63,7 @@ import scipy.fft
 from .. import spectral
 from ..errors import AudioError
 from ..filters import chroma_filterbank
-from ._analysis import Analysis
+from ._analysis import Analysis, zero_crossing_rate
 from ._base import AudioFeatureTransformer
 
 __all__ = ["GTZAN_FEATURE_NAMES", "GTZANFeatures", "gtzan_features"]
@@ -163,7 +163,7 @@ def _features(analysis: Analysis) -> np.ndarray:
             *_mean_var(analysis.rms),
             *_centroid_bandwidth_features(analysis),
             *rolloff,
-            *_mean_var(_zero_crossing_rate(analysis.y, n_frames=analysis.n_frames)),
+            *_mean_var(_zero_crossing_rate(analysis)),
             *harmony_percussive,
             _tempo(analysis),
             *_mfcc_features(analysis),
@@ -228,6 +228,17 @@ def _tempo(analysis: Analysis) -> float:
     )
 
 
+def _zero_crossing_rate(analysis: Analysis) -> np.ndarray:
+    """librosa's ``zero_crossing_rate``: centred frames, edges padded by repetition."""
+    return zero_crossing_rate(
+        analysis.y,
+        n_fft=N_FFT,
+        hop_length=HOP_LENGTH,
+        n_frames=analysis.n_frames,
+        pad_mode="edge",
+    )
+
+
 def _mfcc_features(analysis: Analysis) -> list[float]:
     """``mfcc1_mean``, ``mfcc1_var``, ..., ``mfcc20_var``."""
     mfcc = scipy.fft.dct(analysis.mel_db, type=2, norm="ortho", axis=1)[:, :N_MFCC]
@@ -239,19 +250,6 @@ def _mfcc_features(analysis: Analysis) -> list[float]:
 @functools.lru_cache(maxsize=64)
 def _chroma_basis(sr: int, tuning: float) -> np.ndarray:
     return chroma_filterbank(sr=sr, n_fft=N_FFT, tuning=tuning).T.copy()
-
-
-def _zero_crossing_rate(y: np.ndarray, *, n_frames: int) -> np.ndarray:
-    """librosa's zero_crossing_rate: centred 2048-sample frames, edges padded by repetition."""
-    negative = np.pad(y < -1e-10, N_FFT // 2, mode="edge")
-    # changes[i]: samples i - 1 and i differ in sign.  A frame starting at s counts the
-    # changes at s + 1 .. s + 2047: its four hops' counts minus the change at s.
-    hops_per_frame = N_FFT // HOP_LENGTH
-    changes = np.zeros((n_frames + hops_per_frame - 1) * HOP_LENGTH, dtype=np.int32)
-    changes[1:] = negative[1 : changes.size] != negative[: changes.size - 1]
-    per_hop = changes.reshape(-1, HOP_LENGTH).sum(axis=1)
-    counts = sum(per_hop[k : k + n_frames] for k in range(hops_per_frame))
-    return (counts - changes[::HOP_LENGTH][:n_frames]) / N_FFT
 
 
 class GTZANFeatures(AudioFeatureTransformer):
