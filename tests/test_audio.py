@@ -87,6 +87,35 @@ def test_iter_blocks_cover_the_file(stereo_wav):
     np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), full)
 
 
+def test_resampling_keeps_the_passband_and_rejects_aliases(tmp_path, tone):
+    # a 44.1-kHz file: 5 kHz must survive the conversion to 22.05 kHz, 11.6 kHz must not
+    # fold back to 10.45 kHz (scipy's short polyphase filter leaves it at -12.6 dB)
+    for freq, low, high in ((5000, 0.99, 1.01), (11600, 0.0, 1e-4)):
+        path = tmp_path / f"{freq}.wav"
+        sf.write(path, tone(freq, 1.0, sr=44100), 44100, subtype="FLOAT")
+        y, sr = load_audio(path)
+        kept = np.sqrt(np.mean(y[1000:-1000] ** 2)) / np.sqrt(np.mean(tone(freq, 1.0) ** 2))
+        assert sr == 22050 and y.shape == (22050,)
+        assert low <= kept <= high, (freq, kept)
+
+
+def test_iter_blocks_resample_as_one_stream(stereo_wav):
+    full, _ = load_audio(stereo_wav, sr=22050)
+    blocks = list(iter_blocks(stereo_wav, block_duration=0.3, sr=22050))
+    assert [start for start, _ in blocks] == pytest.approx([0.0, 0.3, 0.6, 0.9])
+    assert [b.shape[0] for _, b in blocks] == [6615, 6615, 6615, 2205]
+    # one filter over the whole stream: no seams, the samples of the whole-file load
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), full)
+
+
+def test_shorter_than_one_sample_at_the_target_rate(tmp_path):
+    path = tmp_path / "blip.wav"
+    sf.write(path, np.array([0.5], np.float32), 96000)
+    with pytest.raises(AudioError, match="shorter than one sample at 22050 Hz") as info:
+        load_audio(path)
+    assert str(path) in str(info.value)
+
+
 def test_iter_blocks_stream_ffmpeg_formats_one_block_at_a_time(shared_data):
     pytest.importorskip("av")
     path = shared_data / "indian-instrumental" / "harmonium" / "Classical Harmonium 1.m4a"

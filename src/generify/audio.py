@@ -15,12 +15,12 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import soundfile as sf
+import soxr
 
 from .errors import AudioError
 
@@ -33,11 +33,11 @@ AudioSource = str | os.PathLike | BinaryIO
 #: and resampling from it could need terabytes (2**31 Hz) or hours (1 Hz).
 PLAUSIBLE_RATES = (1_000, 1_000_000)
 
-#: Largest denominator of a resampling ratio.  The polyphase filter has about 20 taps
-#: per unit of the ratio's terms, so the ratio of an odd rate (22050/999983 from
-#: 999983 Hz) is replaced by the nearest fraction with a denominator within this bound:
-#: the filter stays short and the rate error below 1e-4 (0.2 cent, inaudible).
-MAX_RATIO_TERM = 10_000
+#: libsoxr's preset for every rate conversion (librosa's default, "soxr_hq").  Measured
+#: from 44.1 to 22.05 kHz: 0.0 dB at 10 kHz, -3.8 dB at 10.5 kHz, below -99 dB from
+#: 11 kHz up, where scipy's ``resample_poly`` passes -5.8 dB at 11 kHz and -12.6 dB at
+#: 11.6 kHz (which then aliases to 10.45 kHz).
+RESAMPLE_QUALITY = "HQ"
 
 #: Samples decoded per libsndfile call.  soundfile allocates the frames asked for up
 #: front, and a damaged header can claim terabytes, so reads go in bounded chunks and
@@ -210,9 +210,8 @@ def load_audio(
         opened in binary mode.  A stream that cannot seek (pipe, socket) is read into
         memory first.
     sr : int or None, default=22050
-        Target sampling rate in Hz.  The signal is resampled with
-        :func:`scipy.signal.resample_poly` when the file's rate differs.  ``None`` keeps
-        the file's native rate.
+        Target sampling rate in Hz.  The signal is resampled with :func:`resample`
+        (libsoxr) when the file's rate differs.  ``None`` keeps the file's native rate.
     mono : bool, default=True
         Down-mix to one channel by averaging the channels.
     offset : float, default=0.0
@@ -280,8 +279,10 @@ def iter_blocks(
     block_duration : float
         Length of each block in seconds; the last block may be shorter.
     sr : int or None, default=22050
-        Target sampling rate in Hz (``None``: native).  Each block is resampled on its
-        own.
+        Target sampling rate in Hz (``None``: native).  The stream goes through one
+        resampler, so the blocks join without seams and, concatenated, equal
+        :func:`load_audio`'s samples; every block but the last holds exactly
+        ``round(block_duration * sr)`` samples.
     mono : bool, default=True
         Down-mix to one channel.
 
@@ -298,28 +299,44 @@ def iter_blocks(
             f"{name}: block_duration must be a positive finite number of seconds, "
             f"got {block_duration!r}"
         )
-    source = _check_source(source)
+    native = _native_blocks(_check_source(source), block_duration=block_duration, name=name)
+    first = next(native, None)
+    if first is None:
+        raise AudioError(f"{name}: holds no audio frames")
+    native_sr = first[0]
+    blocks = (_mixed(block, mono=mono, name=name) for _, block in itertools.chain([first], native))
+    if sr is None or sr == native_sr:
+        sr = native_sr
+    else:
+        blocks = _resampled_blocks(
+            blocks, orig_sr=native_sr, target_sr=sr, size=max(1, round(block_duration * sr))
+        )
+    start = 0
+    for y in blocks:
+        yield start / sr, np.clip(y, -1.0, 1.0, out=y)
+        start += y.shape[0]
+
+
+def _native_blocks(
+    source: Any, *, block_duration: float, name: str
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(native rate in Hz, float32 (frames, channels))`` blocks of ``block_duration`` s."""
     try:
         handle = _open_soundfile(source)
     except _Unsupported as exc:
-        start = 0
-        for native_sr, block in _iter_av(source, reason=str(exc), block_duration=block_duration):
-            yield start / native_sr, _finish(block, native_sr, sr=sr, mono=mono, name=name)[0]
-            start += block.shape[0]
-        if not start:
-            raise AudioError(f"{name}: holds no audio frames") from None
+        yield from _iter_av(source, reason=str(exc), block_duration=block_duration)
         return
     with handle:
         native_sr = handle.samplerate
         if handle.frames <= 0:
-            raise AudioError(f"{name}: holds no audio frames")
+            return
         step = max(1, round(block_duration * native_sr))
         start = 0
         try:
             # Not handle.blocks(): it trusts the header's frame count, and on a file
             # shorter than its header claims, it repeats stale data until that count.
             while (block := _read_frames(handle, step)).shape[0]:
-                yield start / native_sr, _finish(block, native_sr, sr=sr, mono=mono, name=name)[0]
+                yield native_sr, block
                 start += block.shape[0]
                 if block.shape[0] < step:
                     break
@@ -327,6 +344,44 @@ def iter_blocks(
             raise AudioError(
                 f"{name}: corrupt audio data after {start / native_sr:.2f} s ({exc})"
             ) from exc
+
+
+def _resampled_blocks(
+    blocks: Iterator[np.ndarray], *, orig_sr: int, target_sr: int, size: int
+) -> Iterator[np.ndarray]:
+    """Stream blocks through one resampler; re-cut its output into ``size``-sample blocks.
+
+    One filter runs over the whole stream, so the blocks join without seams and
+    together equal :func:`resample` of the whole signal.
+    """
+    held: list[np.ndarray] = []
+    n_held = 0
+    for out in _resampled_stream(blocks, orig_sr=orig_sr, target_sr=target_sr):
+        held.append(out)
+        n_held += out.shape[0]
+        while n_held >= size:
+            joined = np.concatenate(held)
+            yield joined[:size]
+            held, n_held = [joined[size:]], n_held - size
+    if n_held:
+        yield np.concatenate(held)
+
+
+def _resampled_stream(
+    blocks: Iterator[np.ndarray], *, orig_sr: int, target_sr: int
+) -> Iterator[np.ndarray]:
+    """libsoxr's output for consecutive blocks (of uneven length), then its flushed tail."""
+    stream = empty = None
+    for y in blocks:
+        if stream is None:
+            channels = 1 if y.ndim == 1 else y.shape[1]
+            stream = soxr.ResampleStream(
+                orig_sr, target_sr, channels, dtype="float32", quality=RESAMPLE_QUALITY
+            )
+            empty = y[:0]
+        yield stream.resample_chunk(y)
+    if stream is not None:
+        yield stream.resample_chunk(empty, last=True)
 
 
 def _read_soundfile(
@@ -455,17 +510,27 @@ def _offset_past_end(name: str, offset: float, length: float) -> AudioError:
 def _finish(
     y: np.ndarray, native_sr: int, *, sr: int | None, mono: bool, name: str
 ) -> tuple[np.ndarray, int]:
-    """Check, down-mix, resample and clip a (frames, channels) block."""
-    if not np.isfinite(y).all():
-        raise AudioError(f"{name}: contains non-finite samples (NaN or inf)")
-    if mono:
-        y = _downmix(y)
+    """Check, down-mix, resample and clip a whole (frames, channels) signal."""
+    y = _mixed(y, mono=mono, name=name)
     if sr is not None and sr != native_sr:
+        n_native = y.shape[0]
         y = resample(y, orig_sr=native_sr, target_sr=sr)
+        if not y.shape[0]:
+            raise AudioError(
+                f"{name}: {n_native} samples at {native_sr} Hz are shorter than one "
+                f"sample at {sr} Hz"
+            )
     else:
         sr = native_sr
     y = np.clip(y, -1.0, 1.0, out=np.ascontiguousarray(y, dtype=np.float32))
     return y, int(sr)
+
+
+def _mixed(y: np.ndarray, *, mono: bool, name: str) -> np.ndarray:
+    """A (frames, channels) block checked for non-finite samples, down-mixed if ``mono``."""
+    if not np.isfinite(y).all():
+        raise AudioError(f"{name}: contains non-finite samples (NaN or inf)")
+    return _downmix(y) if mono else y
 
 
 def _downmix(y: np.ndarray) -> np.ndarray:
@@ -481,27 +546,30 @@ def _downmix(y: np.ndarray) -> np.ndarray:
 
 
 def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Resample along the first axis with a polyphase filter.
+    """Resample along the first axis with libsoxr's high-quality preset.
 
     Parameters
     ----------
     y : np.ndarray
-        Signal, time along axis 0.
+        Signal, shape ``(n_samples,)`` or ``(n_samples, n_channels)``.
     orig_sr, target_sr : int
         Original and target sampling rates in Hz.
 
     Returns
     -------
     np.ndarray of float32
-        The resampled signal, ``ceil(len(y) * target_sr / orig_sr)`` samples long
-        (when ``target_sr / orig_sr`` reduces to a fraction whose denominator exceeds
-        ``MAX_RATIO_TERM``, the nearest fraction within that bound is used instead).
-    """
-    ratio = Fraction(int(target_sr), int(orig_sr)).limit_denominator(MAX_RATIO_TERM)
-    from scipy.signal import resample_poly  # scipy.signal costs ~0.3 s at import
+        The resampled signal, ``round(len(y) * target_sr / orig_sr)`` samples long.
 
-    out = resample_poly(y, ratio.numerator, ratio.denominator, axis=0)
-    return out.astype(np.float32, copy=False)
+    Notes
+    -----
+    Content above the target rate's Nyquist frequency is removed before it can alias
+    (see ``RESAMPLE_QUALITY``): a 44.1-kHz song's cymbals above 11.025 kHz do not fold
+    back into the top mel bands at 22.05 kHz.  :func:`iter_blocks` streams through the
+    same filter and gives the same samples.
+    """
+    return soxr.resample(
+        np.asarray(y, dtype=np.float32), orig_sr, target_sr, quality=RESAMPLE_QUALITY
+    )
 
 
 def _rewind(source: Any) -> None:
