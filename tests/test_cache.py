@@ -71,6 +71,15 @@ def test_finished_files_survive_a_batch_that_raises(files, tmp_path, decoded):
     np.testing.assert_array_equal(features, MFCCTransformer().fit_transform(files))
 
 
+def test_entries_of_another_generify_version_are_not_reused(files, tmp_path, decoded, monkeypatch):
+    cache = tmp_path / "cache"
+    MFCCTransformer(memory=cache).fit_transform(files[:2])
+    monkeypatch.setattr(_base, "__version__", "999.0")  # an upgrade may compute differently
+    decoded.clear()
+    MFCCTransformer(memory=cache).fit_transform(files[:2])
+    assert decoded == ["t0.wav", "t1.wav"]
+
+
 def test_skipping_caches_every_good_file_and_retries_only_the_bad(files, tmp_path, decoded):
     cache = tmp_path / "cache"
     batch = [files[0], _bad(tmp_path), *files[1:]]

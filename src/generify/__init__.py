@@ -1,7 +1,6 @@
 """generify: music genre classification from audio, the scikit-learn way."""
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .audio import load_audio
 from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, GenerifyError, ModelError
@@ -9,11 +8,6 @@ from .features import GTZANFeatures, MFCCTransformer
 from .persistence import load_model, save_model
 from .portable import load_portable, save_portable
 from .pretrained import load_pretrained
-
-try:
-    __version__ = version("generify")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "AudioError",

@@ -23,6 +23,7 @@ import joblib
 import numpy as np
 import sklearn
 
+from ._version import __version__
 from .errors import ModelError
 
 __all__ = ["ModelVersionWarning", "load_model", "model_metadata", "save_model"]
@@ -49,8 +50,6 @@ class ModelVersionWarning(UserWarning):
 
 
 def _versions() -> dict[str, str]:
-    from . import __version__
-
     return {"generify": __version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__}
 
 

@@ -22,6 +22,7 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._version import __version__
 from ..audio import describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
@@ -363,7 +364,11 @@ def _checked(features: np.ndarray, name: str) -> np.ndarray:
 
 
 def _file_identity(source: Any) -> Any:
-    """What decides whether cached features of a file are still valid (only paths are cached)."""
+    """What decides whether cached features of a file are still valid (only paths are cached).
+
+    The generify version is part of it: a release may decode, resample or compute
+    features differently, and its rows must not be mixed with an older release's.
+    """
     if not isinstance(source, (str, os.PathLike)):
         return None
     path = Path(source)
@@ -371,7 +376,7 @@ def _file_identity(source: Any) -> Any:
         stat = path.stat()
     except OSError:
         return ("missing", os.fspath(path))  # reading it will raise the precise error
-    return (os.fspath(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return (__version__, os.fspath(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
 def as_sources(X: Any) -> list[Any]:
