@@ -15,6 +15,9 @@ For each set, one core (BLAS limited to one thread, CPU seconds of this process)
   audio per CPU second), over all files and over each group of formats: 22.05-kHz PCM
   (GTZAN's WAV/AU) and compressed (MP3/M4A, mostly 44.1 kHz), each beside its floor, the
   decode + resample time alone;
+* for ``MFCCTransformer()``, the floor of decode + resample + the FFTs alone (numpy's
+  rfft of exactly the frames it computes, zero-padded to its FFT size): no MFCC code can
+  beat it with these decoders and this transform, so it says how near the floor we are;
 * per stage, summed over the files: decode (``load_audio(..., sr=None)``, per format),
   resample to 22050 Hz (files at other rates only), the STFT of the shared analysis,
   and each family's features.  A family reading a shared view that nobody computed before it
@@ -27,6 +30,7 @@ import argparse
 import time
 from collections import defaultdict
 
+import numpy as np
 from _common import AUDIO_FOLDERS, audio_files, cpu_seconds, header, require_data
 from threadpoolctl import threadpool_limits
 
@@ -34,6 +38,7 @@ import generify.features as features
 from generify import MFCCTransformer, load_audio
 from generify.audio import resample
 from generify.features._base import AudioFeatureTransformer
+from generify.features.mfcc import frame_count
 
 SAMPLE_RATE = 22050
 TARGET = 3000  # times real time per core (issue 7)
@@ -75,6 +80,31 @@ def stage_times(transformer, waveforms) -> dict[str, tuple[float, float]]:
     return {name: (cpu, seconds) for name, cpu in totals.items()}
 
 
+def kept_frames(transformer: MFCCTransformer, n_samples: int) -> int:
+    """Frames ``transformer`` computes for a waveform (its statistics use the middle ones)."""
+    n = frame_count(
+        n_samples,
+        sample_rate=SAMPLE_RATE,
+        winlen=transformer.winlen,
+        winstep=transformer.winstep,
+    )
+    kept = n - 2 * int(n * transformer.trim)
+    return kept if kept >= 3 else n
+
+
+def fft_seconds_per_frame(transformer: MFCCTransformer, n_frames: int) -> float:
+    """CPU s per frame of numpy's float64 rfft over blocks of 128 zero-padded frames."""
+    frame_len = round(transformer.winlen * SAMPLE_RATE)
+    nfft = transformer.nfft or 1 << (frame_len - 1).bit_length()
+    block = np.zeros((128, nfft))
+    block[:, :frame_len] = np.random.default_rng(0).standard_normal((128, frame_len))
+    blocks = max(1, n_frames // 128)
+    start = time.process_time()
+    for _ in range(blocks):
+        np.fft.rfft(block, axis=1)
+    return (time.process_time() - start) / (blocks * 128)
+
+
 def report(
     title: str,
     groups: dict[str, tuple[float, float, float]],
@@ -83,10 +113,10 @@ def report(
     """Print end-to-end speed per group of files and, per stage, (CPU s, audio seconds).
 
     ``groups`` maps a name to (seconds of audio, CPU s end to end, CPU s of decoding and
-    resampling alone).
+    resampling alone, CPU s of the FFTs alone or None).
     """
     print(f"-- {title}")
-    for group, (seconds, end_to_end, floor) in groups.items():
+    for group, (seconds, end_to_end, floor, ffts) in groups.items():
         speed = seconds / end_to_end
         verdict = "meets" if speed >= TARGET else "below"
         print(
@@ -94,6 +124,12 @@ def report(
             f"real time per core ({verdict} the {TARGET}x target; decode + resample alone "
             f"{seconds / floor:.0f}x)"
         )
+        if ffts is not None:
+            print(
+                f"      floor, decode + resample + the frames' FFTs alone: "
+                f"{seconds / (floor + ffts):.0f}x; ours runs at "
+                f"{100 * (floor + ffts) / end_to_end:.0f} % of the floor's speed"
+            )
     total = sum(cpu for cpu, _ in stages.values())
     print(f"   {'stage':32s} {'CPU s':>7s} {'share':>7s} {'x real time on its audio':>26s}")
     for name, (cpu, audio) in stages.items():
@@ -121,12 +157,16 @@ def main() -> None:
         decode: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
         resampling = [0.0, 0.0]
         waveforms, seconds = [], 0.0
-        # group -> paths, seconds of audio, CPU s of decoding and resampling
+        # group -> paths, seconds of audio, CPU s of decoding and resampling, MFCC frames
         groups: dict[str, list] = {
-            "all files": [paths, 0.0, 0.0],
-            "22.05-kHz PCM (GTZAN WAV/AU)": [[], 0.0, 0.0],
-            "compressed (MP3/M4A)": [[], 0.0, 0.0],
+            "all files": [paths, 0.0, 0.0, 0],
+            "22.05-kHz PCM (GTZAN WAV/AU)": [[], 0.0, 0.0, 0],
+            "compressed (MP3/M4A)": [[], 0.0, 0.0, 0],
         }
+        mfcc = sets["MFCCTransformer() (GenreClassifier's default features)"]
+        for suffix in sorted({path.suffix.lower() for path in paths}):
+            # the first file of a format imports its decoder (PyAV: 0.1 s): not throughput
+            load_audio(next(p for p in paths if p.suffix.lower() == suffix), duration=0.5)
         for path in paths:
             start = time.process_time()
             y, sr = load_audio(path, sr=None)
@@ -150,15 +190,22 @@ def main() -> None:
                 if name:
                     groups[name][1] += y.shape[0] / SAMPLE_RATE
                     groups[name][2] += decoded
+                    groups[name][3] += kept_frames(mfcc, y.shape[0])
         folders = sorted({p.relative_to(require_data()).parts[0] for p in paths})
         print(f"{len(paths)} files ({', '.join(folders)}), {seconds:.0f} s of audio")
         print()
+        per_frame = fft_seconds_per_frame(mfcc, groups["all files"][3])
         for title, transformer in sets.items():
             transformer.fit(paths[:1])
             transformer.transform(paths[:1])  # warm caches (filterbanks, imports)
             speeds = {
-                name: (audio, cpu_seconds(transformer.transform, files), floor)
-                for name, (files, audio, floor) in groups.items()
+                name: (
+                    audio,
+                    cpu_seconds(transformer.transform, files),
+                    floor,
+                    frames * per_frame if transformer is mfcc else None,
+                )
+                for name, (files, audio, floor, frames) in groups.items()
                 if files
             }
             stages = {name: tuple(value) for name, value in decode.items()}
