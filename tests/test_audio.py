@@ -114,6 +114,8 @@ def test_shorter_than_one_sample_at_the_target_rate(tmp_path):
     with pytest.raises(AudioError, match="shorter than one sample at 22050 Hz") as info:
         load_audio(path)
     assert str(path) in str(info.value)
+    with pytest.raises(AudioError, match="shorter than one sample at 22050 Hz"):
+        list(iter_blocks(path, block_duration=1.0))
 
 
 def test_iter_blocks_stream_ffmpeg_formats_one_block_at_a_time(shared_data):

@@ -315,6 +315,8 @@ def iter_blocks(
     for y in blocks:
         yield start / sr, np.clip(y, -1.0, 1.0, out=y)
         start += y.shape[0]
+    if not start:
+        raise AudioError(f"{name}: shorter than one sample at {sr} Hz")
 
 
 def _native_blocks(
@@ -558,7 +560,8 @@ def resample(y: np.ndarray, *, orig_sr: int, target_sr: int) -> np.ndarray:
     Returns
     -------
     np.ndarray of float32
-        The resampled signal, ``round(len(y) * target_sr / orig_sr)`` samples long.
+        The resampled signal, ``len(y) * target_sr / orig_sr`` samples long, rounded
+        half up (none when that is below one half).
 
     Notes
     -----
