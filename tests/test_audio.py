@@ -158,6 +158,14 @@ def test_bad_paths_raise_audio_error_naming_the_file(tmp_path, make, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("sr", [0, -5, 11025.5, True, "22050"])
+def test_invalid_target_rate_is_an_audio_error(stereo_wav, sr):
+    with pytest.raises(AudioError, match="sr must be a positive integer number of Hz"):
+        load_audio(stereo_wav, sr=sr)
+    with pytest.raises(AudioError, match="sr must be a positive integer number of Hz"):
+        next(iter_blocks(stereo_wav, block_duration=1.0, sr=sr))
+
+
 def test_offset_past_end(stereo_wav):
     with pytest.raises(AudioError, match="past the end"):
         load_audio(stereo_wav, offset=5.0)

@@ -89,6 +89,14 @@ def _is_seconds(value: Any) -> bool:
     )
 
 
+def _check_target_rate(sr: Any, name: str) -> None:
+    """Reject a target rate that is not None or a positive integer number of Hz."""
+    if sr is not None and (
+        not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0
+    ):
+        raise AudioError(f"{name}: sr must be a positive integer number of Hz, got {sr!r}")
+
+
 def _check_source(source: Any) -> Any:
     """Reject what cannot be audio; return the source, in memory if it cannot seek."""
     name = describe_source(source)
@@ -247,8 +255,7 @@ def load_audio(
     frames it does hold; a FLAC or M4A file cut short raises.
     """
     name = describe_source(source)
-    if sr is not None and (not isinstance(sr, (int, np.integer)) or sr <= 0):
-        raise AudioError(f"{name}: sr must be a positive integer number of Hz, got {sr!r}")
+    _check_target_rate(sr, name)
     if not (_is_seconds(offset) and offset >= 0):
         raise AudioError(f"{name}: offset must be a finite number of seconds >= 0, got {offset!r}")
     if duration is not None and not (_is_seconds(duration) and duration > 0):
@@ -299,6 +306,7 @@ def iter_blocks(
             f"{name}: block_duration must be a positive finite number of seconds, "
             f"got {block_duration!r}"
         )
+    _check_target_rate(sr, name)
     native = _native_blocks(_check_source(source), block_duration=block_duration, name=name)
     first = next(native, None)
     if first is None:
