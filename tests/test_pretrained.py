@@ -64,12 +64,28 @@ def test_demo_clip_is_classical(model):
     assert model.predict([demo])[0] == "classical"
 
 
-def test_long_input_is_decided_by_30_s_segments(model, gtzan_dir):
-    clip = gtzan_dir / "genres/jazz/jazz.00001.wav"
-    timeline = model.predict_timeline(clip)
-    assert len(timeline.starts) == 1
-    y = np.tile(model.features_.transform([clip]), 1)  # same clip, as rows
-    assert timeline.labels[0] == model.classifier_.predict(y)[0]
+def test_long_input_is_decided_by_30_s_segments(model, gtzan_dir, tmp_path):
+    # Three clips of different genres, each cut to exactly 30 s, make one 90-s song:
+    # its timeline must be the three clips' own probabilities, in order.
+    cuts, parts = [], []
+    for name in ("metal", "classical", "disco"):
+        y, sr = sf.read(gtzan_dir / f"genres/{name}/{name}.00003.wav", dtype="int16")
+        parts.append(y[: 30 * sr])
+        cuts.append(tmp_path / f"{name}.wav")
+        sf.write(cuts[-1], parts[-1], sr, subtype="PCM_16")
+    song = tmp_path / "song.wav"
+    sf.write(song, np.concatenate(parts), sr, subtype="PCM_16")
+
+    timeline = model.predict_timeline(song)
+    assert list(timeline.starts) == [0, 30, 60]
+    assert list(timeline.ends) == [30, 60, 90]
+    clip_probabilities = model.classifier_.predict_proba(model.features_.transform(cuts))
+    # Same samples, same arithmetic: measured bit-identical.
+    np.testing.assert_allclose(timeline.probabilities, clip_probabilities, rtol=0, atol=1e-12)
+    assert len(set(timeline.labels)) == 3  # distinct rows: a repeated or swapped segment shows
+    np.testing.assert_allclose(
+        model.predict_proba([song])[0], timeline.probabilities.mean(axis=0), rtol=0, atol=1e-12
+    )
 
 
 def _louder(y, sr):
