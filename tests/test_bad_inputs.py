@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generify import AudioError, GenerifyError, MFCCTransformer, load_audio
+from generify import AudioError, GenerifyError, GenreClassifier, MFCCTransformer, load_audio
 
 SR = 22050
 OK = "ok"
@@ -551,3 +551,48 @@ def test_formats_libsndfile_refuses_decode_through_pyav(tmp_path, container, cod
     spectrum = np.abs(np.fft.rfft(y))
     assert abs(spectrum.argmax() * SR / y.shape[0] - 440) < 5  # the tone, at its pitch
     assert abs(np.sqrt(np.mean(y**2)) - 0.5 / np.sqrt(2)) < 0.05
+
+
+def _clips(folder: Path, tone) -> list[Path]:
+    paths = []
+    for i, freq in enumerate((220, 330, 440, 550)):
+        path = folder / f"c{i}.wav"
+        sf.write(path, tone(freq, 1.5), 22050)
+        paths.append(path)
+    return paths
+
+
+def test_generators_are_read_once(tmp_path, tone):
+    paths = _clips(tmp_path, tone)
+    labels = ["low", "low", "high", "high"]
+    rows = MFCCTransformer().fit_transform(iter(paths))
+    np.testing.assert_array_equal(rows, MFCCTransformer().fit_transform(paths))
+    from_generator = GenreClassifier().fit((p for p in paths), labels)
+    assert from_generator.n_tracks_ == 4
+    np.testing.assert_array_equal(
+        from_generator.predict_proba(paths),
+        GenreClassifier().fit(paths, labels).predict_proba(paths),
+    )
+
+
+@pytest.mark.parametrize("duration", [-1.0, 0, float("nan"), float("inf"), "3", True])
+def test_invalid_segment_duration_raises_before_any_decoding(tmp_path, tone, duration):
+    paths = _clips(tmp_path, tone)
+    with pytest.raises(ValueError, match="segment_duration must be a positive finite number"):
+        MFCCTransformer().fit(paths).transform_segments(paths, segment_duration=duration)
+    model = GenreClassifier(segment_duration=1.0).fit(paths, ["a", "a", "b", "b"])
+    model.set_params(segment_duration=duration)  # after fit: checked when predicting too
+    for predict in (model.predict, model.predict_proba):
+        with pytest.raises(ValueError, match="segment_duration must be a positive finite"):
+            predict(paths)
+    with pytest.raises(ValueError, match="segment_duration must be a positive finite"):
+        model.predict_timeline(paths[0])
+
+
+@pytest.mark.parametrize("fraction", [-3, 1.5, float("nan"), None])
+def test_invalid_min_segment_fraction(tmp_path, tone, fraction):
+    paths = _clips(tmp_path, tone)
+    with pytest.raises(ValueError, match=r"min_segment_fraction must be a number in \[0, 1\]"):
+        MFCCTransformer().fit(paths).transform_segments(
+            paths, segment_duration=1.0, min_segment_fraction=fraction
+        )

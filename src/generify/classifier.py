@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from .errors import GenerifyError
 from .features import MFCCTransformer
-from .features._base import SkippedFile, TrackSegments, as_sources
+from .features._base import SkippedFile, TrackSegments, as_sources, check_segment_duration
 
 __all__ = ["FeatureColumns", "GenreClassifier", "Timeline"]
 
@@ -186,6 +187,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         y = _check_labels(y)
+        X = list(X) if isinstance(X, Iterator) else X  # a generator is read once, not twice
         features = self._make_features()
         if features == PASSTHROUGH:
             rows = validate_data(self, X, reset=True, dtype=np.float64)
@@ -276,6 +278,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             Columns follow ``classes_``.
         """
         check_is_fitted(self)
+        self._validate_params()
         if self.features_ == PASSTHROUGH:
             rows = validate_data(self, X, reset=False, dtype=np.float64)
             return self.classifier_.predict_proba(rows)
@@ -316,11 +319,12 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         Timeline
         """
         check_is_fitted(self)
+        self._validate_params()
         if self.features_ == PASSTHROUGH:
             raise ValueError("predict_timeline needs audio; this model was fitted on feature rows")
         transformer = self._with_runtime(self.features_, on_error="raise")
         (segments,) = transformer.transform_segments(
-            [source], segment_duration=self.segment_duration or None
+            [source], segment_duration=self.segment_duration
         )
         return Timeline(
             starts=segments.starts,
@@ -365,10 +369,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         return segments, np.array([i for i in range(n) if i not in dropped], dtype=int)
 
     def _validate_params(self) -> None:
-        if self.segment_duration is not None and not self.segment_duration > 0:
-            raise ValueError(
-                f"segment_duration must be positive seconds or None, got {self.segment_duration!r}"
-            )
+        check_segment_duration(self.segment_duration)
         if self.on_error not in ("raise", "skip", "warn"):
             raise ValueError(f'on_error must be "raise", "skip" or "warn", got {self.on_error!r}')
         if (

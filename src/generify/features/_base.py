@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._version import __version__
-from ..audio import describe_source, iter_blocks, load_audio
+from ..audio import _is_seconds, describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
 
@@ -170,6 +170,16 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             return np.empty((0, self.n_features_out_))
         return np.vstack(features)
 
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+        """Validate, then compute one feature vector per track (see :meth:`transform`).
+
+        Returns
+        -------
+        np.ndarray of shape (n_tracks, n_features)
+        """
+        X = list(X) if isinstance(X, Iterator) else X  # a generator is read once, not twice
+        return self.fit(X, y, **fit_params).transform(X)
+
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names of the output columns, e.g. ``mfcc3_mean``.
 
@@ -218,6 +228,11 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             One per track that could be read (see ``on_error``).
         """
         self._validate_params_common()
+        check_segment_duration(segment_duration)
+        if not (_is_seconds(min_segment_fraction) and 0 <= min_segment_fraction <= 1):
+            raise ValueError(
+                f"min_segment_fraction must be a number in [0, 1], got {min_segment_fraction!r}"
+            )
         sources = as_sources(X)
         spec = (type(self), self._feature_params())
         cached = _cached(self.memory)
@@ -361,6 +376,17 @@ def _checked(features: np.ndarray, name: str) -> np.ndarray:
     if not np.isfinite(features).all():
         raise AudioError(f"{name}: features are not finite (degenerate audio)")
     return features
+
+
+def check_segment_duration(segment_duration: Any) -> None:
+    """Reject a segment length that is not None or a positive finite number of seconds."""
+    if segment_duration is not None and not (
+        _is_seconds(segment_duration) and segment_duration > 0
+    ):
+        raise ValueError(
+            "segment_duration must be a positive finite number of seconds or None, "
+            f"got {segment_duration!r}"
+        )
 
 
 def _file_identity(source: Any) -> Any:
