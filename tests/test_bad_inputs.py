@@ -596,3 +596,14 @@ def test_invalid_min_segment_fraction(tmp_path, tone, fraction):
         MFCCTransformer().fit(paths).transform_segments(
             paths, segment_duration=1.0, min_segment_fraction=fraction
         )
+
+
+def test_training_on_unreadable_tracks_names_them(tmp_path, tone):
+    good = _clips(tmp_path, tone)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio " * 100)
+    with pytest.raises(AudioError, match=r"nothing to learn from \(skipped .*bad\.wav: "):
+        GenreClassifier(on_error="skip").fit([bad, bad], ["a", "b"])
+    # the only "b" track is unreadable: one genre is left, and the error says which was lost
+    with pytest.raises(AudioError, match=r"every track of b was unreadable.*bad\.wav"):
+        GenreClassifier(on_error="skip").fit([*good[:2], bad], ["a", "a", "b"])

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
-from .errors import GenerifyError
+from .errors import AudioError
 from .features import MFCCTransformer
 from .features._base import SkippedFile, TrackSegments, as_sources, check_segment_duration
 
@@ -199,7 +199,15 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {n_tracks} tracks but y has {len(y)} labels")
         segments, kept = self._segments(features, X)
         if not segments:
-            raise GenerifyError("no track could be read; nothing to learn from")
+            raise AudioError(
+                f"no track could be read; nothing to learn from ({_skipped_preview(self)})"
+            )
+        lost = sorted(set(y) - set(y[kept]))
+        if lost and len(set(y[kept])) < 2:
+            raise AudioError(
+                f"fewer than 2 genres left to learn from: every track of "
+                f"{', '.join(map(str, lost))} was unreadable ({_skipped_preview(self)})"
+            )
         rows = np.vstack([s.features for s in segments])
         track = np.repeat(kept, [len(s.features) for s in segments])
         names = np.asarray(features.get_feature_names_out(), dtype=object)
@@ -383,6 +391,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = self.features != PASSTHROUGH
         return tags
+
+
+def _skipped_preview(model: GenreClassifier, limit: int = 3) -> str:
+    """Why the first unreadable tracks of the last batch were skipped, for a message."""
+    skipped = getattr(model, "skipped_", [])
+    shown = "; ".join(s.reason for s in skipped[:limit])  # each reason names its file
+    more = f"; and {len(skipped) - limit} more" if len(skipped) > limit else ""
+    return f"skipped {shown}{more}"
 
 
 def _check_labels(y: Any) -> np.ndarray:
