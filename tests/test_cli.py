@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
+
+from generify.cli import main
+
+SR = 8000
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -17,6 +24,28 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
         cwd=cwd,
         timeout=300,
     )
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """``main(args)`` in this process (fast): exit status, stdout, stderr."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write_tone(path: Path, freq: float = 220.0, seconds: float = 1.0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = np.arange(round(seconds * SR)) / SR
+    sf.write(path, 0.3 * np.sin(2 * np.pi * freq * t), SR, subtype="PCM_16")
+    return path
+
+
+def tone_tree(root: Path, files: dict[str, list[str]]) -> Path:
+    """Folders of 1 s tones, ``{folder: [file names]}``, a different pitch per folder."""
+    for k, (folder, names) in enumerate(files.items()):
+        for i, name in enumerate(names):
+            write_tone(root / folder / name, freq=220.0 * (k + 1) + 10 * i)
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +130,46 @@ def test_missing_data_dir(tmp_path):
     result = run("train", str(tmp_path / "nowhere"), "-o", str(tmp_path / "m.joblib"))
     assert result.returncode == 1
     assert result.stderr.startswith("generify: error:") and "nowhere" in result.stderr
+
+
+# --- which loader reads DATA_DIR --------------------------------------------------------
+
+
+def test_train_on_several_gtzan_copies_is_an_error(tmp_path, capsys):
+    # Read as a genre folder, this would be two "genres" named after the copies' folders.
+    data = tone_tree(tmp_path / "data", {"a/blues": ["blues.00000.wav"]})
+    tone_tree(data, {"b/rock": ["rock.00000.wav"]})
+    model = tmp_path / "m.joblib"
+    status, _, err = run_main(capsys, "train", str(data), "-o", str(model), "--features", "mfcc")
+    assert status == 1
+    assert f"several GTZAN copies under {data}" in err
+    assert not model.exists()
+
+
+def test_train_on_a_gtzan_clip_with_two_files_is_an_error(tmp_path, capsys):
+    data = tone_tree(tmp_path / "dup", {"blues": ["blues.00000.au", "blues.00000.wav"]})
+    tone_tree(data, {"rock": ["rock.00000.wav"]})
+    model = tmp_path / "m.joblib"
+    status, _, err = run_main(capsys, "train", str(data), "-o", str(model), "--features", "mfcc")
+    assert status == 1
+    assert "GTZAN clip blues.00000 has two files" in err
+    assert not model.exists()
+
+
+@pytest.mark.parametrize(
+    ("names", "loader"),
+    [
+        (["blues.00000.wav", "blues.00001.wav"], "load_gtzan"),
+        (["one.wav", "two.wav"], "load_genre_folder"),
+    ],
+)
+def test_train_says_which_loader_read_the_data(tmp_path, capsys, names, loader):
+    data = tone_tree(
+        tmp_path / "data", {"blues": names, "rock": [n.replace("blues", "rock") for n in names]}
+    )
+    args = ("train", str(data), "-o", str(tmp_path / "m.joblib"), "--features", "mfcc")
+    status, out, err = run_main(capsys, *args)
+    assert status == 0, err
+    assert "trained on 4 tracks" in out
+    assert f"generify: read {data} with {loader}" in err.splitlines()[0]
+    assert "4 files of 2 genres" in err.splitlines()[0]

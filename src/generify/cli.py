@@ -8,10 +8,13 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import DatasetError, GenerifyError
+from .errors import GenerifyError
+
+if TYPE_CHECKING:
+    from sklearn.utils import Bunch
 
 EPILOG = """\
 examples:
@@ -128,15 +131,32 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def _load_data(data_dir: Path, split: str | None):
-    from .datasets import load_genre_folder, load_gtzan
+def _load_data(data_dir: Path, split: str | None) -> Bunch:
+    """GTZAN with `load_gtzan`; a folder without GTZAN genre folders with `load_genre_folder`.
 
+    Only the absence of GTZAN genre folders falls back: a GTZAN copy that cannot be
+    loaded as it is (several copies, a clip with two files, ...) is an error, since read
+    as genre folders it would be trained on under the wrong labels.
+    """
+    from .datasets import load_genre_folder, load_gtzan
+    from .datasets._common import existing_dir
+    from .datasets.gtzan import _NoGTZANError
+
+    existing_dir(data_dir, what="data")
     try:
-        return load_gtzan(data_dir, split=split)
-    except DatasetError:
+        data = load_gtzan(data_dir, split=split)
+        loader = "load_gtzan"
+    except _NoGTZANError:
         if split is not None:
             raise
-    return load_genre_folder(data_dir)
+        data = load_genre_folder(data_dir)
+        loader = "load_genre_folder (it holds no GTZAN genre folders)"
+    print(
+        f"generify: read {data_dir} with {loader}: {len(data.filenames)} files of "
+        f"{len(data.target_names)} genres",
+        file=sys.stderr,
+    )
+    return data
 
 
 def _load(model_path: Path | None):

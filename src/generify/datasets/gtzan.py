@@ -191,6 +191,15 @@ def _parse_split(split: str | Sequence[str]) -> tuple[str, ...]:
 # --- finding clips on disk ------------------------------------------------------------
 
 
+class _NoGTZANError(DatasetError):
+    """`root` is a folder, but no GTZAN genre folder is in it or below it.
+
+    The one :func:`load_gtzan` failure after which reading the folder with another
+    loader is right (the command line then reads it as a genre folder): every other
+    error means the folder is GTZAN but cannot be loaded as it is.
+    """
+
+
 def _subdirs(path: Path) -> list[Path]:
     try:
         return sorted(p for p in path.iterdir() if p.is_dir() and not is_hidden(p.name))
@@ -226,7 +235,7 @@ def _find_genres_dir(root: Path) -> Path:
                 "pass one of them as root"
             )
         level = [sub for d in level for sub in _subdirs(d)]
-    raise DatasetError(
+    raise _NoGTZANError(
         f"no GTZAN genre folders (blues/, classical/, … holding <genre>.000NN.au or .wav "
         f"files) in {root} or up to {_MAX_SEARCH_DEPTH} levels below it"
     )
