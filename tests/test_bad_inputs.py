@@ -22,7 +22,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generify import AudioError, GenerifyError, GenreClassifier, MFCCTransformer, load_audio
+from generify import (
+    AudioError,
+    GenerifyError,
+    GenreClassifier,
+    MFCCTransformer,
+    ModelError,
+    load_audio,
+)
 
 SR = 22050
 OK = "ok"
@@ -607,3 +614,21 @@ def test_training_on_unreadable_tracks_names_them(tmp_path, tone):
     # the only "b" track is unreadable: one genre is left, and the error says which was lost
     with pytest.raises(AudioError, match=r"every track of b was unreadable.*bad\.wav"):
         GenreClassifier(on_error="skip").fit([*good[:2], bad], ["a", "a", "b"])
+
+
+def test_evaluate_names_unreadable_inputs_and_unreported_drops(tmp_path, tone):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from generify.evaluation import evaluate
+
+    good = _clips(tmp_path, tone)
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio " * 100)
+    model = GenreClassifier(on_error="skip").fit(good, ["a", "a", "b", "b"])
+    with pytest.raises(AudioError, match=r"no input could be read.*bad\.wav"):
+        evaluate(model, [bad, bad], ["a", "b"])
+    pipeline = make_pipeline(MFCCTransformer(on_error="skip"), LogisticRegression())
+    pipeline.fit(good, ["a", "a", "b", "b"])
+    with pytest.raises(ModelError, match="gave 4 predictions for 5 inputs"):
+        evaluate(pipeline, [*good, bad], ["a", "a", "b", "b", "a"])

@@ -46,7 +46,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from . import plotting
 from .classifier import GenreClassifier
-from .errors import DatasetError, ModelError
+from .errors import AudioError, DatasetError, ModelError
 
 __all__ = [
     "ClassifierComparison",
@@ -376,6 +376,16 @@ def evaluate(model: Any, X: Any, y: Any, *, labels: Sequence | None = None) -> E
     skipped = list(getattr(model, "skipped_", [])) if len(y_pred) < len(y_true) else []
     if skipped:  # the model left unreadable inputs out of its predictions
         y_true = np.delete(y_true, [s.index for s in skipped])
+    if len(y_pred) != len(y_true):
+        raise ModelError(
+            f"{_describe_model(model)} gave {len(y_pred)} predictions for {len(y_true)} inputs "
+            "it did not report as skipped: a feature step inside a pipeline dropped unreadable "
+            "inputs (on_error='skip'); use GenreClassifier(on_error='skip'), which reports "
+            "them, or on_error='raise' inside pipelines"
+        )
+    if not len(y_true):
+        preview = "; ".join(s.reason for s in skipped[:3])
+        raise AudioError(f"no input could be read, nothing to evaluate (skipped {preview})")
     classes = getattr(model, "classes_", None)
     labels = _resolve_labels(labels, classes, y_true, y_pred)
     scores = None if classes is None else _class_scores(raw_scores, model, list(classes), labels)
