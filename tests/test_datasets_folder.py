@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -141,3 +142,32 @@ def test_gtzan_tree_as_genre_folder(gtzan_dir):
     specific = load_gtzan(gtzan_dir)
     np.testing.assert_array_equal(generic.filenames, specific.filenames)
     np.testing.assert_array_equal(generic.target, specific.target)
+
+
+def test_symlinked_albums_are_followed_once_and_loops_end(tmp_path):
+    elsewhere = write_audio(tmp_path / "library" / "live album" / "c.wav").parent
+    root = tmp_path / "music"
+    write_audio(root / "rock" / "a.wav")
+    (root / "rock" / "live album").symlink_to(elsewhere, target_is_directory=True)
+    (root / "rock" / "again").symlink_to(root / "rock", target_is_directory=True)  # a loop
+    data = load_genre_folder(root)
+    names = sorted(Path(f).name for f in data.filenames)
+    assert names == ["a.wav", "c.wav"]
+
+
+def test_a_single_genre_given_as_a_string(messy_tree):
+    data = load_genre_folder(messy_tree, genres="rock")
+    assert set(data.target) == {"rock"}
+
+
+def test_an_unlistable_album_folder_raises(messy_tree, monkeypatch):
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path)) == "album 1":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(DatasetError, match=r"album 1: cannot be listed \(Permission denied\)"):
+        load_genre_folder(messy_tree)

@@ -20,9 +20,22 @@ INDIAN_MUSIC_GENRES: tuple[str, ...] = ("bollypop", "carnatic", "ghazal", "semic
 
 
 def _walk(genre_dir: Path) -> list[Path]:
-    """Non-hidden files below `genre_dir`, at any depth, ordered by relative path."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(genre_dir):
+    """Non-hidden files below `genre_dir`, at any depth, ordered by relative path.
+
+    Symlinked folders (an album linked in from elsewhere) are followed, each real folder
+    once, so a link loop ends; a folder that cannot be listed raises.
+    """
+
+    def unlistable(exc: OSError) -> None:
+        raise DatasetError(f"{exc.filename}: cannot be listed ({exc.strerror})") from exc
+
+    found, seen = [], set()
+    for dirpath, dirnames, filenames in os.walk(genre_dir, onerror=unlistable, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames[:] = [d for d in dirnames if not is_hidden(d)]
         found += [Path(dirpath, f) for f in filenames if not is_hidden(f)]
     return sorted(found, key=lambda p: p.relative_to(genre_dir).as_posix())
@@ -46,7 +59,7 @@ def load_genre_folder(
     ----------
     root : str or path-like
         Folder whose sub-folders are genres.
-    genres : iterable of str, optional
+    genres : str or iterable of str, optional
         Load only these genre folders (exact folder names).  Default: every non-hidden
         sub-folder.
     extensions : iterable of str, optional
@@ -73,7 +86,7 @@ def load_genre_folder(
     exts = normalize_extensions(extensions)
     genre_dirs = {d.name: d for d in root.iterdir() if d.is_dir() and not is_hidden(d.name)}
     if genres is not None:
-        wanted = sorted(set(genres))
+        wanted = sorted({genres} if isinstance(genres, str) else set(genres))
         absent = [g for g in wanted if g not in genre_dirs]
         if absent:
             raise DatasetError(
