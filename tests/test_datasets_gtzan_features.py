@@ -95,6 +95,7 @@ def test_three_second_rows_map_to_their_clip(tmp_path):
         ([HEADER, row("a.wav", "blues", value=float("nan"))], r"line 2, .*not finite"),
         ([HEADER, row("a.wav", "")], r"line 2, column label: empty"),
         ([HEADER, row("a.wav", "jazz", length="12.5")], r"line 2, column length"),
+        ([HEADER, row("a.wav", "jazz", length="1e30")], r"line 2, column length"),
         ([HEADER, row("a.wav", "pop"), 'x,"unterminated'], r"line 3: malformed CSV"),
         ([HEADER.replace(",tempo", "")], r"line 1: .*missing columns tempo"),
         ([HEADER.replace("label", "genre")], r"line 1: .*unexpected columns genre"),

@@ -89,6 +89,11 @@ def _check_header(csv_path: Path, header: list[str] | None) -> None:
     )
 
 
+#: Largest accepted ``length`` (samples): a day of audio at 1 MHz, far beyond any clip,
+#: and well inside int64.
+_MAX_LENGTH = 86_400 * 1_000_000
+
+
 def _parse_number(csv_path: Path, line: int, column: str, text: str) -> float:
     try:
         value = float(text)
@@ -152,7 +157,7 @@ def load_gtzan_features(path: str | os.PathLike[str]) -> Bunch:
                     column = "filename" if not filename else "label"
                     raise DatasetError(f"{csv_path}, line {line}, column {column}: empty")
                 length = _parse_number(csv_path, line, "length", row[1])
-                if length < 0 or length != int(length):
+                if not 0 <= length <= _MAX_LENGTH or length != int(length):
                     raise DatasetError(
                         f"{csv_path}, line {line}, column length: not a sample count: {row[1]!r}"
                     )
