@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from importlib import resources
@@ -19,7 +20,7 @@ from generify.datasets import (
     load_gtzan,
     validate_gtzan,
 )
-from generify.datasets.gtzan import _EXACT_REPETITIONS
+from generify.datasets.gtzan import _EXACT_REPETITIONS, _NoGTZANError
 from generify.errors import DatasetError
 
 SR = 8000
@@ -237,6 +238,40 @@ def test_clip_with_two_files_raises(tmp_path):
     make_copy(root, ["blues.00000"], ext=".au")
     with pytest.raises(DatasetError, match=r"blues\.00000 has two files"):
         load_gtzan(root)
+
+
+def refuse_listing(monkeypatch, folder: Path) -> None:
+    """Make listing `folder` fail as without read permission (the tests may run as root)."""
+
+    def denying(original):
+        def listing(path=".", *args):
+            if isinstance(path, (str, os.PathLike)) and Path(path) == folder:
+                raise PermissionError(13, "Permission denied", str(path))
+            return original(path, *args)
+
+        return listing
+
+    monkeypatch.setattr(os, "scandir", denying(os.scandir))
+    monkeypatch.setattr(os, "listdir", denying(os.listdir))
+
+
+@pytest.mark.parametrize(
+    "refused", ["", "a", "a/rock", "b"], ids=["root", "copy", "genre", "beside"]
+)
+@pytest.mark.parametrize("function", [load_gtzan, validate_gtzan])
+def test_a_folder_that_cannot_be_listed_is_an_error(tmp_path, monkeypatch, refused, function):
+    # The root, the folder of the genre folders, a genre folder, and a folder searched
+    # beside them: none may vanish from the search or escape as a raw OSError.
+    root = tmp_path / "root"
+    make_copy(root / "a", ["blues.00000", "rock.00000"])
+    (root / "b").mkdir()
+    folder = root / refused
+    refuse_listing(monkeypatch, folder)
+    with pytest.raises(DatasetError, match="cannot be listed") as error:
+        function(root)
+    assert str(error.value).startswith(f"{folder}: cannot be listed (")
+    assert "Permission denied" in str(error.value)
+    assert not isinstance(error.value, _NoGTZANError)  # the command line must not fall back
 
 
 # --- validate_gtzan --------------------------------------------------------------------

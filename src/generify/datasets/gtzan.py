@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import soundfile as sf
@@ -200,11 +200,30 @@ class _NoGTZANError(DatasetError):
     """
 
 
-def _subdirs(path: Path) -> list[Path]:
+class _Entry(NamedTuple):
+    path: Path
+    is_dir: bool
+    is_file: bool
+
+
+def _entries(path: Path) -> list[_Entry]:
+    """Non-hidden entries of the folder `path`, in path order (symbolic links followed).
+
+    A folder that cannot be listed is an error: left out, it could hide a genre folder,
+    its clips, or a second GTZAN copy.
+    """
     try:
-        return sorted(p for p in path.iterdir() if p.is_dir() and not is_hidden(p.name))
-    except PermissionError:
-        return []
+        with os.scandir(path) as scan:
+            entries = [
+                _Entry(Path(e.path), e.is_dir(), e.is_file()) for e in scan if not is_hidden(e.name)
+            ]
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot be listed ({exc})") from exc
+    return sorted(entries)
+
+
+def _subdirs(path: Path) -> list[Path]:
+    return [e.path for e in _entries(path) if e.is_dir]
 
 
 def _clip_id(genre_dir: Path, file: Path) -> str | None:
@@ -218,7 +237,7 @@ def _holds_gtzan(path: Path) -> bool:
     """True if `path` has a GTZAN genre folder with at least one clip file in it."""
     for sub in _subdirs(path):
         if sub.name.lower() in GTZAN_GENRES:
-            if any(_clip_id(sub, f) for f in sub.iterdir() if f.is_file()):
+            if any(_clip_id(sub, e.path) for e in _entries(sub) if e.is_file):
                 return True
     return False
 
@@ -248,18 +267,17 @@ def _scan(genres_dir: Path) -> tuple[dict[str, Path], list[str]]:
     for genre_dir in _subdirs(genres_dir):
         if genre_dir.name.lower() not in GTZAN_GENRES:
             continue
-        for entry in sorted(genre_dir.iterdir()):
-            if is_hidden(entry.name):
-                continue
-            clip = _clip_id(genre_dir, entry) if entry.is_file() else None
+        for entry in _entries(genre_dir):
+            clip = _clip_id(genre_dir, entry.path) if entry.is_file else None
             if clip is None:
-                skipped.append(str(entry))
+                skipped.append(str(entry.path))
             elif clip in clips:
                 raise DatasetError(
-                    f"GTZAN clip {clip} has two files: {clips[clip]} and {entry}; keep one of them"
+                    f"GTZAN clip {clip} has two files: {clips[clip]} and {entry.path}; "
+                    "keep one of them"
                 )
             else:
-                clips[clip] = entry
+                clips[clip] = entry.path
     return dict(sorted(clips.items())), skipped
 
 
@@ -308,8 +326,9 @@ def load_gtzan(
     ------
     DatasetError
         If `root` is not a folder, holds no GTZAN genre folders or several copies, a
-        clip has two files, `split` is unknown, no requested clip is present, or clips
-        are missing with ``on_missing="raise"``.
+        folder searched cannot be listed (e.g. no read permission), a clip has two files,
+        `split` is unknown, no requested clip is present, or clips are missing with
+        ``on_missing="raise"``.
 
     See Also
     --------
@@ -515,7 +534,7 @@ def validate_gtzan(root: str | os.PathLike[str], *, min_duration: float = 29.0) 
     ------
     DatasetError
         Only if `root` is not a folder, holds no GTZAN genre folders, holds several
-        copies, or a clip has two files.
+        copies, a folder searched cannot be listed, or a clip has two files.
     """
     genres_dir = _find_genres_dir(existing_dir(root, what="GTZAN"))
     clips, skipped = _scan(genres_dir)
