@@ -98,7 +98,7 @@ def test_a_crash_before_the_rename_leaves_the_old_model_intact(model, tmp_path, 
 
     monkeypatch.setattr(persistence.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        save_model(LogisticRegression(), path)
+        save_model(model[0], path)
     assert path.read_bytes() == before and _leftovers(tmp_path) == []
 
 
@@ -146,6 +146,32 @@ def test_not_a_generify_model(tmp_path, make, message):
     with pytest.raises(ModelError, match=message) as info:
         load_model(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("save", [save_model, save_portable], ids=["pickle", "portable"])
+@pytest.mark.parametrize("estimator", [GenreClassifier, LogisticRegression])
+def test_an_unfitted_model_is_not_saved(tmp_path, save, estimator):
+    path = tmp_path / "unfit.model"
+    with pytest.raises(ModelError, match=f"not saved: the {estimator.__name__} is not fitted"):
+        save(estimator(), path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unfitted_model_in_a_file_is_refused(tmp_path):
+    """Even with a stored metadata attribute, which would make check_is_fitted pass."""
+    unfitted = GenreClassifier()
+    for stored in (None, {"versions": {}}):
+        if stored is not None:
+            unfitted.generify_metadata_ = stored  # as an older load_model left it
+        path = _joblib_file(
+            tmp_path / "unfit.joblib",
+            {"format": "generify-model", "format_version": 1, "metadata": {}, "model": unfitted},
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # refused before any version warning
+            with pytest.raises(ModelError, match="holds an unfitted GenreClassifier") as info:
+                load_model(path)
+        assert str(path) in str(info.value)
 
 
 @pytest.mark.parametrize("fraction", [0.05, 0.5, 0.95])

@@ -279,6 +279,17 @@ def test_damaged_or_foreign_files(rows, tmp_path, damage, message):
     assert str(path) in str(info.value)
 
 
+def test_an_unfitted_model_in_a_file_is_refused(rows, tmp_path):
+    """Its fitted attributes removed, or replaced by a forged metadata attribute."""
+    X, y = rows
+    path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+    for forged in ({}, {"generify_metadata_": {"__dict__": {}}}):
+        _edit_model(path, lambda m, forged=forged: m.update(attributes=forged))
+        with pytest.raises(ModelError, match="holds an unfitted LogisticRegression") as info:
+            load_portable(path)
+        assert str(path) in str(info.value)
+
+
 def _edit(path, **fields):
     document, arrays = _document(path)
     document.update(fields)

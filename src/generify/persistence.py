@@ -22,6 +22,8 @@ from typing import Any, BinaryIO
 import joblib
 import numpy as np
 import sklearn
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 from ._version import __version__
 from .errors import ModelError
@@ -30,6 +32,11 @@ __all__ = ["ModelVersionWarning", "load_model", "model_metadata", "save_model"]
 
 FORMAT = "generify-model"
 FORMAT_VERSION = 1
+
+#: Where the loaders put a model's metadata.  Its trailing "_" makes scikit-learn's
+#: ``check_is_fitted`` count it as a fitted attribute, so it is set only on a model
+#: already known to be fitted, and a copy stored in a file is never trusted.
+_METADATA_ATTRIBUTE = "generify_metadata_"
 
 _ZIP_MAGIC = b"PK\x03\x04"
 #: How files written by joblib.dump start: a pickle (protocol 2+), or one of joblib's
@@ -97,7 +104,13 @@ def save_model(model: Any, path: str | os.PathLike, *, compress: int = 3) -> Pat
     -------
     pathlib.Path
         The written path.
+
+    Raises
+    ------
+    ModelError
+        The model is not fitted; nothing is written.
     """
+    _check_savable(model, path)
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -211,9 +224,61 @@ def load_model(path: str | os.PathLike, *, allow_pickle: bool = True) -> Any:
     metadata = payload.get("metadata")
     if not isinstance(metadata, dict) or "model" not in payload:
         raise ModelError(f"{path}: damaged generify model file (no metadata or no model)")
+    model = _checked_model(path, payload["model"])
     _warn_on_version_mismatch(path, metadata.get("versions", {}), caught)
-    model = payload["model"]
-    model.generify_metadata_ = metadata
+    setattr(model, _METADATA_ATTRIBUTE, metadata)
+    return model
+
+
+def _check_savable(model: Any, path: str | os.PathLike) -> None:
+    """Refuse to save a model that is not fitted (it would load as a useless model).
+
+    Parameters
+    ----------
+    model : estimator
+    path : str or os.PathLike
+        Where it was to be saved, for the message.
+
+    Raises
+    ------
+    ModelError
+        The model is not fitted.
+    """
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise ModelError(
+            f"{path}: not saved: the {type(model).__name__} is not fitted (call fit first)"
+        ) from None
+
+
+def _checked_model(path: Path, model: Any) -> Any:
+    """The model read from ``path``, once it is known to be fitted.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The model file, for the message.
+    model : estimator
+        As read from the file.
+
+    Returns
+    -------
+    estimator
+        ``model``, without any metadata attribute the file held.
+
+    Raises
+    ------
+    ModelError
+        The model is not fitted.
+    """
+    # A stored metadata attribute (written by an older generify, or forged) would make
+    # an unfitted model pass check_is_fitted; the loaders set a fresh one anyway.
+    vars(model).pop(_METADATA_ATTRIBUTE, None)
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise ModelError(f"{path}: holds an unfitted {type(model).__name__}") from None
     return model
 
 

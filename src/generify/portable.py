@@ -30,6 +30,14 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
+from .persistence import (
+    _METADATA_ATTRIBUTE,
+    _check_savable,
+    _checked_model,
+    _warn_on_version_mismatch,
+    atomic_write,
+    model_metadata,
+)
 
 __all__ = ["SUPPORTED_ESTIMATORS", "is_portable", "load_portable", "save_portable"]
 
@@ -70,9 +78,6 @@ _PLAIN_OBJECTS = (
 
 _FEATURES_MODULE = re.compile(r"generify\.features(\.[a-z_][a-z0-9_]*)?")
 
-#: Attributes not stored: the metadata ``load_model`` attaches is rewritten on load.
-_NOT_STORED = frozenset({"generify_metadata_"})
-
 
 def is_portable(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a portable generify model file (a zip holding the marker).
@@ -111,16 +116,15 @@ def save_portable(model: Any, path: str | os.PathLike) -> Path:
     Raises
     ------
     ModelError
-        The model holds an estimator or a value the format cannot store (the message
-        names its class); nothing is written.
+        The model is not fitted, or holds an estimator or a value the format cannot
+        store (the message names its class); nothing is written.
 
     Notes
     -----
     The ``memory`` parameter of generify's estimators (a cache directory of this
     machine) is stored as ``None``; set it again after loading if wanted.
     """
-    from .persistence import atomic_write, model_metadata
-
+    _check_savable(model, path)
     encoder = _Encoder()
     document = {
         "format": FORMAT,
@@ -156,8 +160,6 @@ def load_portable(path: str | os.PathLike) -> Any:
     ModelVersionWarning
         The model was saved with other versions of generify, scikit-learn or numpy.
     """
-    from .persistence import _warn_on_version_mismatch
-
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
@@ -190,8 +192,9 @@ def load_portable(path: str | os.PathLike) -> Any:
         raise ModelError(
             f"{path}: damaged portable model file (truncated?): {type(exc).__name__}: {exc}"
         ) from exc
+    model = _checked_model(path, model)
     _warn_on_version_mismatch(path, saved, caught)
-    model.generify_metadata_ = metadata
+    setattr(model, _METADATA_ATTRIBUTE, metadata)
     return model
 
 
@@ -354,7 +357,8 @@ class _Encoder:
         attributes = {
             k: v
             for k, v in state.items()
-            if k not in params and k not in _NOT_STORED and k != "_sklearn_version"
+            # the metadata load_model attaches is rewritten on load
+            if k not in params and k not in (_METADATA_ATTRIBUTE, "_sklearn_version")
         }
         return {
             "__estimator__": name,
