@@ -149,7 +149,9 @@ def test_real_gtzan_above_chance(gtzan_dir):
     model = GenreClassifier(segment_duration=15.0, n_jobs=2)
     model.fit(np.asarray(data.filenames)[train], data.target[train])
     accuracy = model.score(np.asarray(data.filenames)[test], data.target[test])
-    assert accuracy > 0.3, accuracy  # chance is 0.1 over ten genres
+    # Measured 0.70 (21 of 30; chance is 0.1).  The binomial standard error of that
+    # figure on 30 clips is sqrt(0.7 * 0.3 / 30) = 0.084: the bound sits two below it.
+    assert accuracy >= 0.70 - 2 * 0.084, accuracy
 
 
 def test_runtime_settings_apply_after_fit(toy_tracks, tmp_path):
