@@ -173,3 +173,42 @@ def test_train_says_which_loader_read_the_data(tmp_path, capsys, names, loader):
     assert "trained on 4 tracks" in out
     assert f"generify: read {data} with {loader}" in err.splitlines()[0]
     assert "4 files of 2 genres" in err.splitlines()[0]
+
+
+# --- predict --json when a batch stops early --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stop", "marker"),
+    [
+        (KeyboardInterrupt(), "not classified: interrupted"),
+        (RuntimeError("boom"), "not classified: RuntimeError: boom"),
+    ],
+)
+def test_predict_json_prints_the_finished_files_when_the_batch_stops(
+    tmp_path, capsys, monkeypatch, stop, marker
+):
+    from generify import cli
+    from generify.pretrained import load_pretrained
+
+    files = [write_tone(tmp_path / f"{i}.wav", freq=220.0 * (i + 1)) for i in range(3)]
+    model = load_pretrained()
+    predict_timeline = model.predict_timeline
+
+    def stopping_at_the_second_file(source):
+        if Path(source) == files[1]:
+            raise stop
+        return predict_timeline(source)
+
+    monkeypatch.setattr(model, "predict_timeline", stopping_at_the_second_file)
+    monkeypatch.setattr(cli, "_load", lambda path: model)
+    args = ["predict", "--json", *map(str, files)]
+    if isinstance(stop, KeyboardInterrupt):
+        assert main(args) == 130
+    else:
+        with pytest.raises(RuntimeError, match="boom"):
+            main(args)
+    payload = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in payload] == list(map(str, files))
+    assert payload[0]["genre"] == payload[0]["top"][0]["genre"]
+    assert payload[1:] == [{"file": str(f), "error": marker} for f in files[1:]]

@@ -202,22 +202,36 @@ def _predict(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     model = _load(args.model)
-    results, failures = [], 0
+    results: list[dict[str, Any]] = []
+    failures = 0
     # A bar on stderr only for an interactive batch; the results themselves go to stdout.
     quiet = args.quiet or len(args.files) < 2 or not sys.stderr.isatty()
-    for path in tqdm(args.files, desc="predict", unit="file", disable=quiet, leave=False):
-        try:
-            results.append(_predict_one(model, path, top=args.top, timeline=args.timeline))
-        except GenerifyError as exc:
-            failures += 1
-            results.append({"file": str(path), "error": str(exc)})
+    try:
+        for path in tqdm(args.files, desc="predict", unit="file", disable=quiet, leave=False):
+            try:
+                results.append(_predict_one(model, path, top=args.top, timeline=args.timeline))
+            except GenerifyError as exc:
+                failures += 1
+                results.append({"file": str(path), "error": str(exc)})
+                if not args.json:
+                    print(f"generify: error: {exc}", file=sys.stderr)
+                continue
             if not args.json:
-                print(f"generify: error: {exc}", file=sys.stderr)
-            continue
-        if not args.json:
-            print(_format_prediction(results[-1]))
-    if args.json:
-        print(json.dumps(results, indent=2))
+                print(_format_prediction(results[-1]))
+    except BaseException as exc:
+        # The files already classified are not lost when a batch stops (Ctrl-C, a bug):
+        # the JSON list still has one entry per file, the unfinished ones marked.
+        reason = (
+            "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+        )
+        results += [
+            {"file": str(path), "error": f"not classified: {reason}"}
+            for path in args.files[len(results) :]
+        ]
+        raise
+    finally:
+        if args.json:
+            print(json.dumps(results, indent=2))
     if failures:
         print(f"generify: {failures} of {len(args.files)} files could not be read", file=sys.stderr)
     return 1 if failures else 0
