@@ -17,7 +17,7 @@ import pytest
 import soundfile as sf
 
 from generify import AudioError, MFCCTransformer
-from generify.features import _base
+from generify.features import CacheWarning, _base
 
 SR = 22050
 
@@ -128,11 +128,15 @@ def test_damaged_cache_entries_are_recomputed(files, tmp_path, decoded):
     entries[1].write_bytes(entries[1].read_bytes()[:20])  # cut short
     entries[2].write_bytes(os.urandom(200))
     decoded.clear()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # joblib reports the unreadable entries
+    with pytest.warns(CacheWarning, match="damaged feature-cache entry, computed again") as caught:
         again = MFCCTransformer(memory=cache).fit_transform(files)
     np.testing.assert_array_equal(again, reference)
     assert len(decoded) == 3  # only the damaged entries (of unknown files) were redone
+    warned = [Path(str(w.message).split(": damaged")[0]).name for w in caught]
+    assert sorted(warned) == sorted(decoded)  # each warning names a file that was redone
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # repaired: the next pass reads every entry
+        MFCCTransformer(memory=cache).fit_transform(files)
 
 
 _WORKER = textwrap.dedent(

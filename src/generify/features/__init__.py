@@ -1,6 +1,6 @@
 """Audio feature transformers (scikit-learn estimators)."""
 
-from ._base import AudioFeatureTransformer, SkippedFile, TrackSegments
+from ._base import AudioFeatureTransformer, CacheWarning, SkippedFile, TrackSegments
 from .chroma import ChromaFeatures
 from .combined import CombinedFeatures
 from .gtzan import GTZANFeatures
@@ -10,6 +10,7 @@ from .spectral_shape import SpectralShapeFeatures
 
 __all__ = [
     "AudioFeatureTransformer",
+    "CacheWarning",
     "ChromaFeatures",
     "CombinedFeatures",
     "GTZANFeatures",

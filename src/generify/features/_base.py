@@ -13,6 +13,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ..audio import _is_seconds, describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
 
-__all__ = ["AudioFeatureTransformer", "SkippedFile", "TrackSegments"]
+__all__ = ["AudioFeatureTransformer", "CacheWarning", "SkippedFile", "TrackSegments"]
 
 _ON_ERROR = ("raise", "skip", "warn")
 
@@ -288,12 +289,38 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         self._validate_feature_params()
 
 
+class CacheWarning(UserWarning):
+    """A feature-cache entry could not be read and was computed again."""
+
+
 def _cached(memory: Any):
     if memory is None:
         return _segments_of
     if not isinstance(memory, Memory):
         memory = Memory(os.fspath(memory), verbose=0)
-    return memory.cache(_segments_of, ignore=["source"])
+    return partial(_from_cache, memory.cache(_segments_of, ignore=["source"]))
+
+
+def _from_cache(cached, spec, source, identity, segment_duration, min_fraction) -> TrackSegments:
+    """The stored features of this call, or computed (and stored) if absent or damaged.
+
+    joblib itself recomputes a damaged entry but only prints a traceback: here the
+    entry is dropped with a :class:`CacheWarning` naming the file, then recomputed.
+    """
+    args = (spec, source, identity, segment_duration, min_fraction)
+    if cached.check_call_in_cache(*args):
+        entry = cached.call_and_shelve(*args)
+        try:
+            return entry.get()
+        except Exception as exc:  # any unpickling failure means the same: unreadable
+            warnings.warn(
+                f"{describe_source(source)}: damaged feature-cache entry, computed again "
+                f"({type(exc).__name__}: {exc})",
+                CacheWarning,
+                stacklevel=2,
+            )
+            entry.clear()
+    return cached(*args)
 
 
 def _guarded(extract, spec, index, source, identity, segment_duration, min_fraction, tolerate):
