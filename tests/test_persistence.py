@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 from generify import (
     GenreClassifier,
@@ -172,6 +173,34 @@ def test_an_unfitted_model_in_a_file_is_refused(tmp_path):
             with pytest.raises(ModelError, match="holds an unfitted GenreClassifier") as info:
                 load_model(path)
         assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [5, [1, 2], None, LogisticRegression, StandardScaler().fit([[0.0], [1.0]])],
+    ids=["int", "list", "None", "a class", "no predict"],
+)
+def test_a_model_entry_that_is_not_a_model(tmp_path, entry):
+    path = _joblib_file(
+        tmp_path / "x.joblib",
+        {"format": "generify-model", "format_version": 1, "metadata": {}, "model": entry},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no version warning about a file that is refused
+        with pytest.raises(ModelError, match="damaged generify model file") as info:
+            load_model(path)
+    assert str(path) in str(info.value)
+    assert f"model entry is a {type(entry).__name__}," in str(info.value)
+
+
+@pytest.mark.parametrize("save", [save_model, save_portable], ids=["pickle", "portable"])
+@pytest.mark.parametrize(
+    "entry", [5, StandardScaler().fit([[0.0], [1.0]])], ids=["int", "no predict"]
+)
+def test_only_estimators_that_predict_are_saved(tmp_path, save, entry):
+    with pytest.raises(ModelError, match="not a scikit-learn estimator with predict"):
+        save(entry, tmp_path / "x.model")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("fraction", [0.05, 0.5, 0.95])

@@ -279,6 +279,35 @@ def test_damaged_or_foreign_files(rows, tmp_path, damage, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [5, [1, 2], None, "scaler"],
+    ids=["int", "list", "None", "no predict"],
+)
+def test_a_model_entry_that_is_not_a_model(rows, tmp_path, entry):
+    X, y = rows
+    if entry == "scaler":  # a well-formed estimator that cannot predict
+        scaler = save_portable(LogisticRegression().fit(X, y), tmp_path / "s.npz")
+        _edit_model(
+            scaler,
+            lambda m: m.update(
+                __estimator__="sklearn.preprocessing.StandardScaler",
+                params={},
+                attributes={"n_features_in_": 6},
+            ),
+        )
+        path, kind = scaler, "StandardScaler"
+    else:
+        path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+        _edit(path, model=entry)
+        kind = type(entry).__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no version warning about a file that is refused
+        with pytest.raises(ModelError, match="damaged portable model file") as info:
+            load_model(path)
+    assert str(path) in str(info.value) and f"model entry is a {kind}," in str(info.value)
+
+
 def test_an_unfitted_model_in_a_file_is_refused(rows, tmp_path):
     """Its fitted attributes removed, or replaced by a forged metadata attribute."""
     X, y = rows

@@ -108,7 +108,8 @@ def save_model(model: Any, path: str | os.PathLike, *, compress: int = 3) -> Pat
     Raises
     ------
     ModelError
-        The model is not fitted; nothing is written.
+        The model is not a fitted scikit-learn estimator with ``predict``; nothing is
+        written.
     """
     _check_savable(model, path)
     payload = {
@@ -224,26 +225,19 @@ def load_model(path: str | os.PathLike, *, allow_pickle: bool = True) -> Any:
     metadata = payload.get("metadata")
     if not isinstance(metadata, dict) or "model" not in payload:
         raise ModelError(f"{path}: damaged generify model file (no metadata or no model)")
-    model = _checked_model(path, payload["model"])
+    model = _checked_model(path, payload["model"], kind="generify model file")
     _warn_on_version_mismatch(path, metadata.get("versions", {}), caught)
     setattr(model, _METADATA_ATTRIBUTE, metadata)
     return model
 
 
 def _check_savable(model: Any, path: str | os.PathLike) -> None:
-    """Refuse to save a model that is not fitted (it would load as a useless model).
-
-    Parameters
-    ----------
-    model : estimator
-    path : str or os.PathLike
-        Where it was to be saved, for the message.
-
-    Raises
-    ------
-    ModelError
-        The model is not fitted.
-    """
+    """Refuse what would not load as a working model: a non-predictor or an unfitted one."""
+    if not _is_predictor(model):
+        raise ModelError(
+            f"{path}: not saved: a {type(model).__name__} is not a scikit-learn estimator "
+            "with predict"
+        )
     try:
         check_is_fitted(model)
     except NotFittedError:
@@ -252,26 +246,24 @@ def _check_savable(model: Any, path: str | os.PathLike) -> None:
         ) from None
 
 
-def _checked_model(path: Path, model: Any) -> Any:
-    """The model read from ``path``, once it is known to be fitted.
+def _is_predictor(model: Any) -> bool:
+    """Whether ``model`` is an estimator instance (not a class) that can predict."""
+    return not isinstance(model, type) and all(
+        callable(getattr(model, name, None)) for name in ("fit", "get_params", "predict")
+    )
 
-    Parameters
-    ----------
-    path : pathlib.Path
-        The model file, for the message.
-    model : estimator
-        As read from the file.
 
-    Returns
-    -------
-    estimator
-        ``model``, without any metadata attribute the file held.
+def _checked_model(path: Path, model: Any, *, kind: str) -> Any:
+    """The model read from ``path``, once it is known to be a fitted predictor.
 
-    Raises
-    ------
-    ModelError
-        The model is not fitted.
+    ``kind`` names the file in the message ("generify model file", ...).  Returns
+    ``model`` without any metadata attribute the file held.
     """
+    if not _is_predictor(model):
+        raise ModelError(
+            f"{path}: damaged {kind} (the model entry is a {type(model).__name__}, not a "
+            "scikit-learn estimator with predict)"
+        )
     # A stored metadata attribute (written by an older generify, or forged) would make
     # an unfitted model pass check_is_fitted; the loaders set a fresh one anyway.
     vars(model).pop(_METADATA_ATTRIBUTE, None)

@@ -116,8 +116,9 @@ def save_portable(model: Any, path: str | os.PathLike) -> Path:
     Raises
     ------
     ModelError
-        The model is not fitted, or holds an estimator or a value the format cannot
-        store (the message names its class); nothing is written.
+        The model is not a fitted scikit-learn estimator with ``predict``, or holds an
+        estimator or a value the format cannot store (the message names its class);
+        nothing is written.
 
     Notes
     -----
@@ -192,7 +193,7 @@ def load_portable(path: str | os.PathLike) -> Any:
         raise ModelError(
             f"{path}: damaged portable model file (truncated?): {type(exc).__name__}: {exc}"
         ) from exc
-    model = _checked_model(path, model)
+    model = _checked_model(path, model, kind="portable model file")
     _warn_on_version_mismatch(path, saved, caught)
     setattr(model, _METADATA_ATTRIBUTE, metadata)
     return model
