@@ -7,6 +7,7 @@ never another exception type, a hang or a non-finite feature.  ``CASES`` is the 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -632,3 +633,20 @@ def test_evaluate_names_unreadable_inputs_and_unreported_drops(tmp_path, tone):
     pipeline.fit(good, ["a", "a", "b", "b"])
     with pytest.raises(ModelError, match="gave 4 predictions for 5 inputs"):
         evaluate(pipeline, [*good, bad], ["a", "a", "b", "b", "a"])
+
+
+def test_file_objects_reach_worker_processes(tmp_path, tone):
+    paths = _clips(tmp_path, tone)
+    expected = MFCCTransformer().fit_transform(paths)
+    with contextlib.ExitStack() as stack:
+        handles = [stack.enter_context(open(path, "rb")) for path in paths]
+        rows = MFCCTransformer(n_jobs=2).fit_transform(handles)  # open files cannot be pickled
+    np.testing.assert_array_equal(rows, expected)
+    closed = open(paths[0], "rb")
+    closed.close()
+    with pytest.raises(AudioError, match="file object is closed"):
+        MFCCTransformer(n_jobs=2).fit_transform([closed, *paths])
+    skipping = MFCCTransformer(n_jobs=2, on_error="skip")
+    np.testing.assert_array_equal(skipping.fit_transform([*paths, closed]), expected)
+    assert [s.index for s in skipping.skipped_] == [4]
+    assert "file object is closed" in skipping.skipped_[0].reason

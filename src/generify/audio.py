@@ -142,6 +142,26 @@ def _check_source(source: Any) -> Any:
     return buffered
 
 
+def _in_memory(source: Any) -> Any:
+    """A binary file object's whole content as a named in-memory file; paths unchanged.
+
+    Worker processes cannot receive an open file, but they can receive its bytes.
+    """
+    if isinstance(source, (str, os.PathLike)) or isinstance(source, io.BytesIO):
+        return source
+    checked = _check_source(source)  # typed errors for closed or text-mode objects
+    if checked is not source:
+        return checked  # a stream, already read into memory
+    name = describe_source(source)
+    try:
+        _rewind(source)
+        buffered = io.BytesIO(source.read())
+    except OSError as exc:
+        raise AudioError(f"{name}: cannot be read ({exc})") from exc
+    buffered.name = name
+    return buffered
+
+
 def _open_soundfile(source: Any) -> sf.SoundFile:
     _rewind(source)
     try:

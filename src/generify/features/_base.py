@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from joblib import Memory, Parallel, delayed
+from joblib import Memory, Parallel, delayed, effective_n_jobs
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._version import __version__
-from ..audio import _is_seconds, describe_source, iter_blocks, load_audio
+from ..audio import _in_memory, _is_seconds, describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
 
@@ -235,11 +235,13 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
                 f"min_segment_fraction must be a number in [0, 1], got {min_segment_fraction!r}"
             )
         sources = as_sources(X)
+        if effective_n_jobs(self.n_jobs) != 1:  # workers get file objects' bytes, not objects
+            sources = [_shippable(source) for source in sources]
         spec = (type(self), self._feature_params())
         cached = _cached(self.memory)
         tasks = (
             delayed(_guarded)(
-                cached if isinstance(source, (str, os.PathLike)) else _segments_of,
+                _extractor(source, cached),
                 spec,
                 index,
                 source,
@@ -321,6 +323,35 @@ def _from_cache(cached, spec, source, identity, segment_duration, min_fraction) 
             )
             entry.clear()
     return cached(*args)
+
+
+@dataclass(frozen=True)
+class _Unshippable:
+    """A file object that could not be read for a worker process, and why."""
+
+    name: str
+    error: AudioError
+
+
+def _shippable(source: Any) -> Any:
+    """What a worker process can receive for ``source``: a file object's bytes."""
+    if isinstance(source, np.ndarray):
+        return source
+    try:
+        return _in_memory(source)
+    except AudioError as exc:  # reported by its task, in order, as on_error says
+        return _Unshippable(describe_source(source), exc)
+
+
+def _reraise(spec, source: _Unshippable, *args) -> TrackSegments:
+    raise source.error
+
+
+def _extractor(source: Any, cached: Any):
+    """The function that gives ``source``'s segments: through the cache for paths."""
+    if isinstance(source, _Unshippable):
+        return _reraise
+    return cached if isinstance(source, (str, os.PathLike)) else _segments_of
 
 
 def _guarded(extract, spec, index, source, identity, segment_duration, min_fraction, tolerate):
