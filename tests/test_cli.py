@@ -212,3 +212,65 @@ def test_predict_json_prints_the_finished_files_when_the_batch_stops(
     assert [r["file"] for r in payload] == list(map(str, files))
     assert payload[0]["genre"] == payload[0]["top"][0]["genre"]
     assert payload[1:] == [{"file": str(f), "error": marker} for f in files[1:]]
+
+
+# --- train when files are skipped -------------------------------------------------------
+
+
+def write_unreadable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("not audio")
+    return path
+
+
+def test_train_with_no_readable_file_lists_every_skipped_file(tmp_path, capsys):
+    bad = [write_unreadable(tmp_path / "data" / g / "x.wav") for g in ("blues", "rock")]
+    model = tmp_path / "m.joblib"
+    status, _, err = run_main(capsys, "train", str(tmp_path / "data"), "-o", str(model))
+    assert status == 1
+    for path in bad:
+        assert f"generify: skipped {path}: " in err
+    assert "generify: error: no track could be read" in err
+    assert not model.exists()
+
+
+def test_train_when_skipping_leaves_one_genre_names_the_genres_lost(tmp_path, capsys):
+    data = tone_tree(tmp_path / "data", {"blues": ["a.wav", "b.wav"]})
+    bad = [write_unreadable(data / g / "x.wav") for g in ("jazz", "rock")]
+    model = tmp_path / "m.joblib"
+    args = ("train", str(data), "-o", str(model), "--features", "mfcc")
+    status, _, err = run_main(capsys, *args)
+    assert status == 1
+    assert "Traceback" not in err
+    for path in bad:
+        assert f"generify: skipped {path}: " in err
+    assert err.splitlines()[-1].startswith(
+        "generify: error: fewer than 2 genres left to learn from: "
+        "every track of jazz, rock was unreadable"
+    )
+    assert not model.exists()
+
+
+def test_train_warns_of_a_genre_lost_to_skipped_files(tmp_path, capsys):
+    data = tone_tree(tmp_path / "data", {"blues": ["a.wav"], "rock": ["a.wav"]})
+    write_unreadable(data / "jazz" / "x.wav")
+    args = ("train", str(data), "-o", str(tmp_path / "m.joblib"), "--features", "mfcc")
+    status, out, err = run_main(capsys, *args)
+    assert status == 0, err
+    assert "of 2 genres" in out
+    assert (
+        "generify: warning: every file of jazz was skipped as unreadable; "
+        "the model does not know that genre"
+    ) in err
+
+
+def test_train_on_one_genre_stops_before_reading_audio(tmp_path, capsys):
+    data = tone_tree(tmp_path / "data", {"blues": ["a.wav"]})
+    write_unreadable(data / "blues" / "x.wav")
+    args = ("train", str(data), "-o", str(tmp_path / "m.joblib"), "--features", "mfcc")
+    status, _, err = run_main(capsys, *args)
+    assert status == 1
+    assert "skipped" not in err  # no file was read
+    assert err.splitlines()[-1] == (
+        f"generify: error: {data} holds one genre (blues); a model needs at least two"
+    )

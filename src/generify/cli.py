@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import GenerifyError
+from .errors import DatasetError, GenerifyError
 
 if TYPE_CHECKING:
     from sklearn.utils import Bunch
@@ -183,14 +183,28 @@ def _train(args: argparse.Namespace) -> int:
     from .persistence import save_model
 
     data = _load_data(args.data_dir, args.split)
+    if len(data.target_names) < 2:
+        raise DatasetError(
+            f"{args.data_dir} holds one genre ({data.target_names[0]}); a model needs at least two"
+        )
     model = GenreClassifier(
         _feature_factories()[args.features](),
         segment_duration=args.segment_duration,
         **_runtime(args),
     )
-    model.fit(list(data.filenames), data.target)
+    try:
+        model.fit(list(data.filenames), data.target)
+    finally:
+        # Also when fit fails: the skipped files are often why (none or one genre left).
+        _report_skipped(args, getattr(model, "skipped_", []))
+    lost = _genres_lost(data.target, getattr(model, "skipped_", []))
+    if lost:
+        print(
+            f"generify: warning: every file of {', '.join(lost)} was skipped as unreadable; "
+            f"the model does not know {'that genre' if len(lost) == 1 else 'those genres'}",
+            file=sys.stderr,
+        )
     path = save_model(model, args.output)
-    _report_skipped(args, getattr(model, "skipped_", []))
     print(
         f"trained on {model.n_tracks_} tracks ({model.n_segments_} segments) of "
         f"{len(model.classes_)} genres; saved {path}"
@@ -276,6 +290,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         written = report.save_figures(args.plots)
         print(f"wrote {len(written)} figures to {args.plots}", file=sys.stderr)
     return 0
+
+
+def _genres_lost(target: Sequence[str], skipped: Sequence[Any]) -> list[str]:
+    """Genres all of whose files were skipped."""
+    dropped = {item.index for item in skipped}
+    left = {str(g) for i, g in enumerate(target) if i not in dropped}
+    return sorted({str(g) for g in target} - left)
 
 
 def _report_skipped(args: argparse.Namespace, skipped: Sequence[Any]) -> None:
