@@ -274,3 +274,67 @@ def test_train_on_one_genre_stops_before_reading_audio(tmp_path, capsys):
     assert err.splitlines()[-1] == (
         f"generify: error: {data} holds one genre (blues); a model needs at least two"
     )
+
+
+# --- options checked before any work ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["predict", "--top", "0", "x.wav"], "argument --top: must be a positive integer, got '0'"),
+        (["predict", "--top", "-2", "x.wav"], "argument --top: must be a positive integer"),
+        (["predict", "--top", "two", "x.wav"], "argument --top: must be a positive integer"),
+        (["train", "d", "-o", "m", "--segment-duration", "-1"], "must be positive seconds"),
+        (["train", "d", "-o", "m", "--segment-duration", "0"], "must be positive seconds"),
+        (["train", "d", "-o", "m", "--segment-duration", "nan"], "must be positive seconds"),
+        (["train", "d", "-o", "m", "--segment-duration", "inf"], "must be positive seconds"),
+        (["train", "d", "-o", "m", "--n-jobs", "0"], "argument --n-jobs: must be a non-zero"),
+        (["evaluate", "d", "--n-jobs", "0"], "argument --n-jobs: must be a non-zero"),
+        (["evaluate", "d", "--n-jobs", "1.5"], "argument --n-jobs: must be a non-zero"),
+    ],
+)
+def test_bad_option_values_are_command_line_errors(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_good_option_values(tmp_path):
+    from generify.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["train", "d", "-o", "m", "--n-jobs", "-1", "--segment-duration", "2.5"]
+    )
+    assert (args.n_jobs, args.segment_duration) == (-1, 2.5)
+    assert build_parser().parse_args(["predict", "--top", "12", "x.wav"]).top == 12
+
+
+@pytest.mark.parametrize("where", ["under a file", "a folder"])
+def test_train_output_that_cannot_be_written_fails_before_reading_data(tmp_path, capsys, where):
+    (tmp_path / "file").write_text("x")
+    output = tmp_path / "file" / "m.joblib" if where == "under a file" else tmp_path
+    args = ("train", str(tmp_path / "no-data"), "-o", str(output), "--features", "mfcc")
+    status, _, err = run_main(capsys, *args)
+    assert status == 1
+    assert err.startswith(f"generify: error: cannot write the model to {output}: ")
+    assert "no-data" not in err
+
+
+def test_evaluate_plots_need_matplotlib_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    args = ("evaluate", str(tmp_path / "no-data"), "--plots", str(tmp_path / "figures"))
+    status, _, err = run_main(capsys, *args)
+    assert status == 1
+    assert err == 'generify: error: --plots needs matplotlib: pip install "generify[plot]"\n'
+
+
+def test_evaluate_plots_folder_that_cannot_be_written_fails_before_any_work(tmp_path, capsys):
+    plots = tmp_path / "figures"
+    plots.write_text("a file, not a folder")
+    args = ("evaluate", str(tmp_path / "no-data"), "--plots", str(plots))
+    status, _, err = run_main(capsys, *args)
+    assert status == 1
+    assert err.startswith(f"generify: error: cannot write the figures to {plots}: ")

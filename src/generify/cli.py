@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -66,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--segment-duration",
-        type=float,
+        type=_positive_seconds,
         default=3.0,
         help="segment length in seconds; a song's genre is the mean over its segments "
         "(default: %(default)s, the best of 2.5-30 s on GTZAN clips)",
@@ -84,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--model", type=Path, help="model file (default: the model shipped with generify)"
     )
-    predict.add_argument("--top", type=int, default=3, help="genres shown per file (default: 3)")
+    predict.add_argument(
+        "--top", type=_positive_int, default=3, help="genres shown per file (default: 3)"
+    )
     predict.add_argument("--json", action="store_true", help="print JSON instead of text")
     predict.add_argument(
         "--timeline", action="store_true", help="also give the genres of every segment"
@@ -119,7 +123,12 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n-jobs", type=int, default=None, help="parallel jobs (-1: all cores)")
+    parser.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        help="parallel jobs (-1: all cores, -2: all but one, ...)",
+    )
     parser.add_argument("--cache", type=Path, help="directory caching per-file features")
     parser.add_argument(
         "--on-error",
@@ -129,6 +138,65 @@ def _add_runtime_arguments(parser: argparse.ArgumentParser) -> None:
         "(skip, the default) or as soon as it is met (warn)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be positive seconds, got {text!r}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a non-zero integer (a count, or -1 for every core), got {text!r}"
+        )
+    return value
+
+
+def _check_writable(path: Path, *, what: str, folder: bool) -> None:
+    """Fail before any long work if `path` (a file, or a `folder`) cannot be written.
+
+    Missing parent folders are created on writing, so the nearest existing one must be
+    a folder we may write in.
+    """
+    path = path.absolute()
+    if path.exists() and path.is_dir() != folder:
+        kind = "a folder" if path.is_dir() else "not a folder"
+        raise GenerifyError(f"cannot write {what} to {path}: it is {kind}")
+    existing = path if folder and path.exists() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise GenerifyError(f"cannot write {what} to {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise GenerifyError(f"cannot write {what} to {path}: {existing} is not writable")
+
+
+def _check_plotting(plots: Path) -> None:
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError as exc:
+        raise GenerifyError('--plots needs matplotlib: pip install "generify[plot]"') from exc
+    _check_writable(plots, what="the figures", folder=True)
 
 
 def _load_data(data_dir: Path, split: str | None) -> Bunch:
@@ -182,6 +250,7 @@ def _train(args: argparse.Namespace) -> int:
     from .classifier import GenreClassifier
     from .persistence import save_model
 
+    _check_writable(args.output, what="the model", folder=False)
     data = _load_data(args.data_dir, args.split)
     if len(data.target_names) < 2:
         raise DatasetError(
@@ -280,6 +349,8 @@ def _format_prediction(result: dict[str, Any]) -> str:
 def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
+    if args.plots is not None:
+        _check_plotting(args.plots)
     # A GenreClassifier hands its own runtime settings to its features at every call.
     model = _load(args.model).set_params(**_runtime(args))
     data = _load_data(args.data_dir, args.split)
