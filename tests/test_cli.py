@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -338,3 +339,17 @@ def test_evaluate_plots_folder_that_cannot_be_written_fails_before_any_work(tmp_
     status, _, err = run_main(capsys, *args)
     assert status == 1
     assert err.startswith(f"generify: error: cannot write the figures to {plots}: ")
+
+
+# --- main as a Python function ----------------------------------------------------------
+
+
+def test_main_shows_warnings_its_way_and_restores_showwarning(tmp_path, capsys):
+    # A partial copy of the "valid" split: load_gtzan warns of the absent clips, and
+    # the one genre present stops train before any audio is read.
+    data = tone_tree(tmp_path / "data", {"blues": ["blues.00000.wav"]})
+    before = warnings.showwarning
+    status, _, err = run_main(capsys, "train", str(data), "--split", "valid", "-o", "m.joblib")
+    assert status == 1
+    assert "generify: warning: 196 of the 197 clips of GTZAN split 'valid' are missing" in err
+    assert warnings.showwarning is before

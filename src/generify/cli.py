@@ -385,18 +385,24 @@ COMMANDS = {"train": _train, "predict": _predict, "evaluate": _evaluate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Warnings are shown as ``generify: warning: ...`` lines on standard error while it
+    runs; the caller's warning display and filters are as before when it returns.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.showwarning = _show_warning
-    try:
-        return COMMANDS[args.command](args)
-    except (GenerifyError, OSError) as exc:
-        print(f"generify: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("generify: interrupted", file=sys.stderr)
-        return 130
+    # Scoped: a program calling main(argv) keeps its own warning display afterwards.
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return COMMANDS[args.command](args)
+        except (GenerifyError, OSError) as exc:
+            print(f"generify: error: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("generify: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":
