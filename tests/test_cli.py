@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from generify import load_model
 from generify.cli import main
+from generify.datasets import load_genre_folder
+from generify.evaluation import evaluate
 
 SR = 8000
 
@@ -84,15 +87,20 @@ def test_version():
 
 def test_predict_text_and_json(trained_model, genre_tree):
     clip = sorted((genre_tree / "metal").iterdir())[0]
+    model = load_model(trained_model)  # what the command must agree with
+    (probabilities,) = model.predict_proba([clip])
+    expected = model.classes_[probabilities.argmax()]
     text = run("predict", "--model", str(trained_model), str(clip))
     assert text.returncode == 0, text.stderr
-    assert text.stdout.startswith(f"{clip}: ")
+    assert text.stdout.startswith(f"{clip}: {expected} ")
     result = run("predict", "--model", str(trained_model), "--json", "--timeline", str(clip))
     payload = json.loads(result.stdout)
     assert payload[0]["file"] == str(clip)
-    assert payload[0]["top"][0]["genre"] == payload[0]["genre"]
-    assert len(payload[0]["top"]) == 3
-    assert len(payload[0]["segments"]) == 3
+    assert payload[0]["genre"] == payload[0]["top"][0]["genre"] == expected
+    shown = {t["genre"]: t["probability"] for t in payload[0]["top"]}
+    assert shown == pytest.approx(dict(zip(model.classes_, probabilities, strict=True)), abs=1e-4)
+    timeline = model.predict_timeline(clip)
+    assert [s["start"] for s in payload[0]["segments"]] == pytest.approx(timeline.starts)
 
 
 def test_predict_bad_file_is_one_line_and_keeps_the_others(trained_model, genre_tree, tmp_path):
@@ -114,7 +122,9 @@ def test_evaluate_with_plots(trained_model, genre_tree, tmp_path):
     assert (plots / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (plots / "roc_metal.png").is_file()
     as_json = run("evaluate", str(genre_tree), "--model", str(trained_model), "--json")
-    assert json.loads(as_json.stdout)["accuracy"] > 0.5
+    data = load_genre_folder(genre_tree)
+    in_process = evaluate(load_model(trained_model), list(data.filenames), data.target)
+    assert json.loads(as_json.stdout)["accuracy"] == pytest.approx(in_process.accuracy)
 
 
 def test_not_a_model_file(tmp_path, genre_tree):
