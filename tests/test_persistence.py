@@ -214,6 +214,17 @@ def test_truncated_model_file(model, tmp_path, fraction, compress):
     assert str(path) in str(info.value)
 
 
+def test_programming_errors_are_not_called_damage(model, tmp_path, monkeypatch):
+    path = save_model(model[0], tmp_path / "m.joblib")
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("a bug in a __setstate__")
+
+    monkeypatch.setattr(persistence.joblib, "load", bug)
+    with pytest.raises(RuntimeError, match="a bug in a __setstate__"):
+        load_model(path)
+
+
 def test_model_from_other_versions_warns_once(model, tmp_path, monkeypatch):
     clf, X = model
     # as written by scikit-learn 1.4 and generify 0.0.9: sklearn's own pickle stamp too

@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, QuantileTransformer, StandardScaler
 from sklearn.svm import SVC
 
-from generify import GenreClassifier, MFCCTransformer, ModelError, load_model
+from generify import GenreClassifier, MFCCTransformer, ModelError, load_model, portable, save_model
 from generify import features as feature_module
 from generify.persistence import ModelVersionWarning
 from generify.portable import MARKER, is_portable, load_portable, save_portable
@@ -258,6 +258,18 @@ def test_pickled_arrays_inside_are_refused_not_run(rows, tmp_path):
             lambda p: _edit_model(p, lambda m: m["attributes"]["coef_"].update(__array__="zz")),
             "no array 'zz'",
         ),
+        (lambda p: _drop(p, "model"), "no 'model' entry"),
+        (lambda p: _drop(p, "format_version"), "no 'format_version' entry"),
+        (lambda p: _edit_attribute(p, {"__tuple__": 5}), "'__tuple__' is a int, not a list"),
+        (lambda p: _edit_attribute(p, {"__dict__": [1]}), "'__dict__' is a list, not a dict"),
+        (lambda p: _edit_attribute(p, {"__pairs__": [[[1], 2]]}), "a list as a dictionary key"),
+        (lambda p: _edit_attribute(p, {"__pairs__": [1]}), "not a pair"),
+        (lambda p: _edit_attribute(p, {"__objects__": [1, 2], "shape": [3]}), "shape \\[3\\]"),
+        (lambda p: _edit_attribute(p, {"__random_state__": 5}), "random state"),
+        (lambda p: _edit_attribute(p, {"__tree__": "KDTree"}), "cannot rebuild the KDTree"),
+        (lambda p: _edit_model(p, lambda m: m.update(__estimator__=3)), "not a str"),
+        (lambda p: _edit_model(p, lambda m: m.update(id=[0])), "'id' is a list"),
+        (lambda p: _edit_model(p, lambda m: m.pop("attributes")), "no 'attributes' entry"),
     ],
     ids=[
         "truncated half",
@@ -268,6 +280,18 @@ def test_pickled_arrays_inside_are_refused_not_run(rows, tmp_path):
         "bad params",
         "dangling reference",
         "missing array",
+        "no model",
+        "no format_version",
+        "tuple",
+        "dict",
+        "unhashable key",
+        "pairs",
+        "object shape",
+        "random state",
+        "tree",
+        "class name",
+        "id",
+        "no attributes",
     ],
 )
 def test_damaged_or_foreign_files(rows, tmp_path, damage, message):
@@ -319,6 +343,16 @@ def test_an_unfitted_model_in_a_file_is_refused(rows, tmp_path):
         assert str(path) in str(info.value)
 
 
+def _drop(path, key):
+    document, arrays = _document(path)
+    del document[key]
+    _rewrite(path, document, arrays)
+
+
+def _edit_attribute(path, node):
+    _edit_model(path, lambda m: m["attributes"].update(extra_=node))
+
+
 def _edit(path, **fields):
     document, arrays = _document(path)
     document.update(fields)
@@ -329,6 +363,64 @@ def _edit_model(path, change):
     document, arrays = _document(path)
     change(document["model"])
     _rewrite(path, document, arrays)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "it is empty"),
+        (b"just some text", "not an .npz archive"),
+        ("npy", "a numpy .npy array file"),
+        ("joblib", r"a joblib file\? use load_model"),
+    ],
+    ids=["empty", "text", "npy", "joblib"],
+)
+def test_load_portable_names_what_other_files_are(rows, tmp_path, content, message):
+    X, y = rows
+    path = tmp_path / "x.model"
+    if content == "npy":
+        np.save(path.with_suffix(".npy"), np.ones(3))
+        path = path.with_suffix(".npy")
+    elif content == "joblib":
+        save_model(LogisticRegression().fit(X, y), path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ModelError, match=f"not a portable model file \\({message}") as info:
+        load_portable(path)
+    assert str(path) in str(info.value)
+
+
+def test_every_cut_or_flipped_bit_is_a_model_error_or_loads(rows, tmp_path):
+    X, y = rows
+    good = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz").read_bytes()
+    path = tmp_path / "damaged.npz"
+    rng = np.random.default_rng(0)
+    damaged = [good[:cut] for cut in range(1, len(good), max(1, len(good) // 40))]
+    for position in rng.integers(0, len(good), 150):
+        flipped = bytearray(good)
+        flipped[position] ^= 1 << int(rng.integers(8))
+        damaged.append(bytes(flipped))
+    refused = 0
+    for data in damaged:
+        path.write_bytes(data)
+        try:
+            load_portable(path)
+        except ModelError as exc:
+            assert str(exc).startswith(str(path))
+            refused += 1
+    assert refused > len(damaged) // 2  # the zip's checksums catch most flips
+
+
+def test_programming_errors_are_not_called_damage(rows, tmp_path, monkeypatch):
+    X, y = rows
+    path = save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz")
+
+    def bug(self, node):
+        raise RuntimeError("a bug in the decoder")
+
+    monkeypatch.setattr(portable._Decoder, "decode", bug)
+    with pytest.raises(RuntimeError, match="a bug in the decoder"):
+        load_portable(path)
 
 
 def test_other_versions_warn_once(rows, tmp_path):

@@ -9,11 +9,15 @@ with generify) hold plain arrays and JSON instead and load without running any c
 
 from __future__ import annotations
 
+import lzma
 import os
+import pickle
 import platform
 import secrets
+import struct
 import sys
 import warnings
+import zlib
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,6 +53,25 @@ _PICKLE_MAGICS = (
     b"]\x00\x00",
     b"\xfd7zXZ",
     b"\x04\x22\x4d\x18",
+)
+
+#: What unpickling a truncated or altered joblib file raises (measured by cutting and
+#: flipping bits of saved models): the unpickler's, joblib's and the decompressors' own
+#: errors (struct.error: a cut compressed header), and what the constructors it calls
+#: make of garbage arguments (TypeError, KeyError, IndexError, MemoryError for a huge
+#: length).
+_DAMAGED_PICKLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    MemoryError,
+    OSError,
+    struct.error,
+    zlib.error,
+    lzma.LZMAError,
 )
 
 
@@ -286,7 +309,7 @@ def _unpickle(path: Path) -> tuple[Any, list[warnings.WarningMessage]]:
                 f"{type(exc).__name__}: {exc}; it was saved by other versions of generify or "
                 "scikit-learn: load it with those, or retrain"
             ) from exc
-        except Exception as exc:  # unpickling a damaged file raises nearly anything
+        except _DAMAGED_PICKLE as exc:
             raise ModelError(
                 f"{path}: damaged generify model file (truncated?): {type(exc).__name__}: {exc}"
             ) from exc

@@ -23,6 +23,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import numpy as np
 from .errors import ModelError
 from .persistence import (
     _METADATA_ATTRIBUTE,
+    _PICKLE_MAGICS,
     _check_savable,
     _checked_model,
     _warn_on_version_mismatch,
@@ -77,6 +79,23 @@ _PLAIN_OBJECTS = (
 )
 
 _FEATURES_MODULE = re.compile(r"generify\.features(\.[a-z_][a-z0-9_]*)?")
+
+#: How a zip archive (an .npz) starts: a first member, or the end of an empty archive.
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+#: What reading a truncated or altered archive raises (measured by cutting and flipping
+#: bits of saved models): zipfile, zlib and numpy's .npy reader, with NotImplementedError
+#: when a flipped flag reads as a zip feature zipfile lacks; json on a damaged document
+#: (ValueError); json and the decoder on a document nested deeper than Python recurses.
+_DAMAGED = (
+    OSError,
+    EOFError,
+    ValueError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    RecursionError,
+)
 
 
 def is_portable(path: str | os.PathLike) -> bool:
@@ -164,15 +183,22 @@ def load_portable(path: str | os.PathLike) -> Any:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if not head.startswith(_ZIP_MAGICS):
+        raise ModelError(f"{path}: not a portable model file ({_what_it_is(head)})")
     try:
         # np.load leaves the file open when it is a damaged zip: own the handle
-        with path.open("rb") as handle, _npz(np.load(handle, allow_pickle=False)) as archive:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as archive:
             if MARKER not in archive.files:
                 raise ModelError(f"{path}: an .npz archive, but not a generify model file")
             document = json.loads(bytes(archive[MARKER]).decode("utf-8"))
             if not isinstance(document, dict) or document.get("format") != FORMAT:
                 raise ModelError(f"{path}: not a generify portable model")
-            version = document.get("format_version")
+            for key in ("format_version", "model"):
+                if key not in document:
+                    raise ModelError(f"{path}: damaged portable model file (no {key!r} entry)")
+            version = document["format_version"]
             if not isinstance(version, int) or version > FORMAT_VERSION:
                 raise ModelError(
                     f"{path}: written by a newer generify (portable format {version}); "
@@ -189,7 +215,7 @@ def load_portable(path: str | os.PathLike) -> Any:
         if str(exc).startswith(str(path)):
             raise
         raise ModelError(f"{path}: {exc}") from exc
-    except Exception as exc:  # a damaged zip, npy or JSON raises many types
+    except _DAMAGED as exc:
         raise ModelError(
             f"{path}: damaged portable model file (truncated?): {type(exc).__name__}: {exc}"
         ) from exc
@@ -199,10 +225,15 @@ def load_portable(path: str | os.PathLike) -> Any:
     return model
 
 
-def _npz(loaded: Any) -> Any:
-    if not hasattr(loaded, "files"):  # a single .npy array, not an archive
-        raise ModelError("a numpy array file, not a generify model file")
-    return loaded
+def _what_it_is(head: bytes) -> str:
+    """What a file that is not a zip archive seems to be, from its first bytes."""
+    if not head:
+        return "it is empty"
+    if head.startswith(b"\x93NUMPY"):
+        return "a numpy .npy array file, not an .npz archive"
+    if head.startswith(_PICKLE_MAGICS):
+        return "a joblib file? use load_model"
+    return "not an .npz archive"
 
 
 # -- encoding ------------------------------------------------------------------------
@@ -397,7 +428,7 @@ class _Decoder:
                 raise ModelError("damaged model description (dangling reference)") from None
         value = self._value(node)
         if "id" in node:
-            self._objects[node["id"]] = value
+            self._objects[_field(node, "id", int)] = value
         return value
 
     def _value(self, node: dict) -> Any:
@@ -410,33 +441,60 @@ class _Decoder:
                 raise ModelError(f"damaged model description (float {node['__float__']!r})")
             return float(node["__float__"])
         if "__tuple__" in node:
-            return tuple(self.decode(v) for v in node["__tuple__"])
+            return tuple(self.decode(v) for v in _field(node, "__tuple__", list))
         if "__dict__" in node:
-            return {k: self.decode(v) for k, v in node["__dict__"].items()}
+            return {k: self.decode(v) for k, v in _field(node, "__dict__", dict).items()}
         if "__pairs__" in node:
-            return {self.decode(k): self.decode(v) for k, v in node["__pairs__"]}
+            return dict(self._pair(pair) for pair in _field(node, "__pairs__", list))
         if "__bunch__" in node:
             from sklearn.utils import Bunch
 
-            return Bunch(**{k: self.decode(v) for k, v in node["__bunch__"].items()})
+            return Bunch(**{k: self.decode(v) for k, v in _field(node, "__bunch__", dict).items()})
         if "__objects__" in node:
-            out = np.empty(len(node["__objects__"]), dtype=object)
-            out[:] = [self.decode(v) for v in node["__objects__"]]
-            return out.reshape(node["shape"])
+            return self._objects_array(_field(node, "__objects__", list), node.get("shape"))
         if "__random_state__" in node:
             state = np.random.RandomState()
-            state.set_state(self.decode(node["__random_state__"]))
+            try:
+                state.set_state(self.decode(node["__random_state__"]))
+            except (TypeError, ValueError) as exc:
+                raise ModelError(f"damaged model description (random state: {exc})") from None
             return state
         if "__tree__" in node:
             return _TreeToRebuild(node["__tree__"])
         if "__estimator__" in node:
             return self._estimator(node)
         if "__object__" in node:
-            cls = _resolve(node["__object__"])
+            cls = _resolve(_field(node, "__object__", str))
             value = cls.__new__(cls)
-            vars(value).update({k: self.decode(v) for k, v in node["attributes"].items()})
+            attributes = _field(node, "attributes", dict)
+            vars(value).update({k: self.decode(v) for k, v in attributes.items()})
             return value
         raise ModelError(f"damaged model description (unknown entry {sorted(node)[:3]})")
+
+    def _pair(self, pair: Any) -> tuple[Any, Any]:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ModelError("damaged model description (a __pairs__ entry is not a pair)")
+        key = self.decode(pair[0])
+        try:
+            hash(key)
+        except TypeError:
+            raise ModelError(
+                f"damaged model description (a {type(key).__name__} as a dictionary key)"
+            ) from None
+        return key, self.decode(pair[1])
+
+    def _objects_array(self, items: list, shape: Any) -> np.ndarray:
+        if not (
+            isinstance(shape, list)
+            and all(type(n) is int and n >= 0 for n in shape)
+            and math.prod(shape) == len(items)
+        ):
+            raise ModelError(
+                f"damaged model description (shape {shape!r} for {len(items)} objects)"
+            )
+        out = np.empty(len(items), dtype=object)
+        out[:] = [self.decode(v) for v in items]
+        return out.reshape(shape)
 
     def _array(self, key: Any) -> np.ndarray:
         if not isinstance(key, str) or key == MARKER or key not in self._archive.files:
@@ -446,9 +504,9 @@ class _Decoder:
         return self._arrays[key]
 
     def _estimator(self, node: dict) -> Any:
-        cls = _resolve(node["__estimator__"])
-        state = {k: self.decode(v) for k, v in node["params"].items()}
-        state.update({k: self.decode(v) for k, v in node["attributes"].items()})
+        cls = _resolve(_field(node, "__estimator__", str))
+        state = {k: self.decode(v) for k, v in _field(node, "params", dict).items()}
+        state.update({k: self.decode(v) for k, v in _field(node, "attributes", dict).items()})
         if self._sklearn_version is not None:
             state["_sklearn_version"] = self._sklearn_version  # sklearn warns on a mismatch
         estimator = cls.__new__(cls)
@@ -470,9 +528,27 @@ class _TreeToRebuild:
     def build(self, estimator: Any) -> Any:
         from sklearn import neighbors
 
-        return getattr(neighbors, self.kind)(
-            estimator._fit_X,
-            estimator.leaf_size,
-            metric=estimator.effective_metric_,
-            **estimator.effective_metric_params_,
+        try:
+            return getattr(neighbors, self.kind)(
+                estimator._fit_X,
+                estimator.leaf_size,
+                metric=estimator.effective_metric_,
+                **estimator.effective_metric_params_,
+            )
+        except (AttributeError, TypeError, ValueError) as exc:  # all from the file
+            raise ModelError(
+                f"damaged model description (cannot rebuild the {self.kind}: {exc})"
+            ) from None
+
+
+def _field(node: dict, key: str, kind: type) -> Any:
+    """``node[key]``, checked to be a ``kind``: a damaged or forged file may hold anything."""
+    if key not in node:
+        raise ModelError(f"damaged model description (no {key!r} entry)")
+    value = node[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ModelError(
+            f"damaged model description ({key!r} is a {type(value).__name__}, "
+            f"not a {kind.__name__})"
         )
+    return value
