@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# scikit-learn's array-API checks run only when scipy was imported with this set (they
+# pass; without it parametrize_with_checks skips them): set before anything imports scipy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np
 import pytest
