@@ -214,6 +214,19 @@ def test_truncated_model_file(model, tmp_path, fraction, compress):
     assert str(path) in str(info.value)
 
 
+def test_a_model_missing_a_parameter_is_refused(tmp_path):
+    """E.g. a parameter the running scikit-learn has and the saving one had not."""
+    incomplete = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+    del incomplete.solver  # read by scikit-learn's tags, hence by check_is_fitted
+    path = _joblib_file(
+        tmp_path / "x.joblib",
+        {"format": "generify-model", "format_version": 1, "metadata": {}, "model": incomplete},
+    )
+    with pytest.raises(ModelError, match="LogisticRegression it holds is incomplete") as info:
+        load_model(path)
+    assert "solver" in str(info.value) and str(path) in str(info.value)
+
+
 def test_programming_errors_are_not_called_damage(model, tmp_path, monkeypatch):
     path = save_model(model[0], tmp_path / "m.joblib")
 

@@ -294,6 +294,12 @@ def _checked_model(path: Path, model: Any, *, kind: str) -> Any:
         check_is_fitted(model)
     except NotFittedError:
         raise ModelError(f"{path}: holds an unfitted {type(model).__name__}") from None
+    except AttributeError as exc:  # scikit-learn's tags read the constructor parameters
+        raise ModelError(
+            f"{path}: the {type(model).__name__} it holds is incomplete ({exc}): the file is "
+            "damaged, or was saved by other versions of generify or scikit-learn; load it "
+            "with those, or retrain"
+        ) from exc
     return model
 
 
