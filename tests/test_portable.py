@@ -135,24 +135,19 @@ def _tracks():
     return X, ["low", "high"] * 2
 
 
-def _feature_families():
-    families = {"MFCCTransformer": lambda: MFCCTransformer(statistics=("mean", "std"))}
-    gtzan = getattr(feature_module, "GTZANFeatures", None)
-    if gtzan is None:
-        gtzan = pytest.importorskip("generify.features.gtzan").GTZANFeatures
-    families["GTZANFeatures"] = gtzan
-    combined = getattr(feature_module, "CombinedFeatures", None)
-    if combined is not None:
-        families["CombinedFeatures"] = lambda: combined(
-            [feature_module.ChromaFeatures(), MFCCTransformer(numcep=5)]
-        )
-    return families
+FEATURE_FAMILIES = {
+    "MFCCTransformer": lambda: MFCCTransformer(statistics=("mean", "std")),
+    "GTZANFeatures": feature_module.GTZANFeatures,
+    "CombinedFeatures": lambda: feature_module.CombinedFeatures(
+        [feature_module.ChromaFeatures(), MFCCTransformer(numcep=5)]
+    ),
+}
 
 
-@pytest.mark.parametrize("family", list(_feature_families()))
+@pytest.mark.parametrize("family", list(FEATURE_FAMILIES))
 def test_genre_classifier_round_trip(family, tmp_path):
     X, y = _tracks()
-    features = _feature_families()[family]()
+    features = FEATURE_FAMILIES[family]()
     model = GenreClassifier(features, segment_duration=0.5, memory=tmp_path / "c").fit(X, y)
     path = save_portable(model, tmp_path / "genre.npz")
     assert is_portable(path)
