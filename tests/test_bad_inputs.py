@@ -615,6 +615,10 @@ def test_training_on_unreadable_tracks_names_them(tmp_path, tone):
     # the only "b" track is unreadable: one genre is left, and the error says which was lost
     with pytest.raises(AudioError, match=r"every track of b was unreadable.*bad\.wav"):
         GenreClassifier(on_error="skip").fit([*good[:2], bad], ["a", "a", "b"])
+    # two genres are left: the model is trained, with a warning naming the one it lost
+    with pytest.warns(UserWarning, match="every track of c was skipped as unreadable"):
+        model = GenreClassifier(on_error="skip").fit([*good, bad], ["a", "a", "b", "b", "c"])
+    assert list(model.classes_) == ["a", "b"]
 
 
 def test_evaluate_names_unreadable_inputs_and_unreported_drops(tmp_path, tone):

@@ -270,7 +270,7 @@ def test_train_warns_of_a_genre_lost_to_skipped_files(tmp_path, capsys):
     assert status == 0, err
     assert "of 2 genres" in out
     assert (
-        "generify: warning: every file of jazz was skipped as unreadable; "
+        "generify: warning: every track of jazz was skipped as unreadable; "
         "the model does not know that genre"
     ) in err
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -202,11 +203,17 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             raise AudioError(
                 f"no track could be read; nothing to learn from ({_skipped_preview(self)})"
             )
-        lost = sorted(set(y) - set(y[kept]))
+        lost = ", ".join(map(str, sorted(set(y) - set(y[kept]))))
         if lost and len(set(y[kept])) < 2:
             raise AudioError(
-                f"fewer than 2 genres left to learn from: every track of "
-                f"{', '.join(map(str, lost))} was unreadable ({_skipped_preview(self)})"
+                f"fewer than 2 genres left to learn from: every track of {lost} was "
+                f"unreadable ({_skipped_preview(self)})"
+            )
+        if lost:
+            warnings.warn(
+                f"every track of {lost} was skipped as unreadable; the model does not know "
+                f"{'that genre' if ',' not in lost else 'those genres'}",
+                stacklevel=2,
             )
         rows = np.vstack([s.features for s in segments])
         track = np.repeat(kept, [len(s.features) for s in segments])

@@ -266,13 +266,6 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         # Also when fit fails: the skipped files are often why (none or one genre left).
         _report_skipped(args, getattr(model, "skipped_", []))
-    lost = _genres_lost(data.target, getattr(model, "skipped_", []))
-    if lost:
-        print(
-            f"generify: warning: every file of {', '.join(lost)} was skipped as unreadable; "
-            f"the model does not know {'that genre' if len(lost) == 1 else 'those genres'}",
-            file=sys.stderr,
-        )
     path = save_model(model, args.output)
     print(
         f"trained on {model.n_tracks_} tracks ({model.n_segments_} segments) of "
@@ -361,13 +354,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         written = report.save_figures(args.plots)
         print(f"wrote {len(written)} figures to {args.plots}", file=sys.stderr)
     return 0
-
-
-def _genres_lost(target: Sequence[str], skipped: Sequence[Any]) -> list[str]:
-    """Genres all of whose files were skipped."""
-    dropped = {item.index for item in skipped}
-    left = {str(g) for i, g in enumerate(target) if i not in dropped}
-    return sorted({str(g) for g in target} - left)
 
 
 def _report_skipped(args: argparse.Namespace, skipped: Sequence[Any]) -> None:
