@@ -7,9 +7,10 @@ into one 22050 Hz, 16-bit mono WAV in a temporary directory, block by block.  A
 ``GenreClassifier`` (default features, and ``CombinedFeatures()`` when this version of
 generify has it) is fitted on two clips per genre and saved.  Each model then classifies
 the long file with ``predict_timeline`` in a fresh child process, which reports its peak
-resident set size (``ru_maxrss``) before and after the call: the file must be streamed in
-blocks, never decoded, transformed or framed whole.  Target (issue 7): peak RSS under
-300 MB.
+resident set size before and after the call (``peak_rss_mb()`` of ``_common.py``: the
+``VmHWM`` line of ``/proc/self/status``, which unlike ``ru_maxrss`` does not carry over
+the parent's peak; Linux only): the file must be streamed in blocks, never decoded,
+transformed or framed whole.  Target (issue 7): peak RSS under 300 MB.
 """
 
 from __future__ import annotations
