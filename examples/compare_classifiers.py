@@ -25,10 +25,16 @@ import numpy as np
 
 from generify import MFCCTransformer
 from generify.datasets import load_gtzan
+from generify.errors import DatasetError
 from generify.evaluation import compare_classifiers
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_ARTISTS = sorted((SHARED_DATA / "splits" / "sturm-3fold").glob("f*_groups.txt"))
+WHAT_TO_PASS = (
+    "pass GTZAN_ROOT, a folder holding GTZAN's genre folders; the sample copy is expected "
+    f"in ../shared/data/gtzan beside the repository ({SHARED_DATA / 'gtzan'}), "
+    "see docs/getting-started.md"
+)
 ARTIST_LINE = re.compile(r"^\./([a-z]+)_(\d{5})\.wav\t(\S+)$")
 
 
@@ -46,7 +52,9 @@ def read_artists(files: list[Path]) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", type=Path, default=SHARED_DATA / "gtzan")
+    parser.add_argument(
+        "root", nargs="?", type=Path, default=SHARED_DATA / "gtzan", metavar="GTZAN_ROOT"
+    )
     parser.add_argument("--artists", nargs="*", type=Path, default=DEFAULT_ARTISTS)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--statistics", nargs="+", default=["mean"], help="MFCC summaries")
@@ -55,7 +63,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most N clips per genre")
     args = parser.parse_args()
 
-    gtzan = load_gtzan(args.root)
+    try:
+        gtzan = load_gtzan(args.root)
+    except DatasetError as error:
+        parser.error(f"{error}\n{WHAT_TO_PASS}")
     keep = np.ones(len(gtzan.target), dtype=bool)
     if args.limit is not None:
         for genre in gtzan.target_names:

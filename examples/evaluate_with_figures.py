@@ -22,12 +22,18 @@ from pathlib import Path
 import numpy as np
 
 from generify import GenreClassifier, GTZANFeatures, MFCCTransformer
-from generify.datasets import IncompleteDatasetWarning, load_gtzan
+from generify.datasets import GTZAN_SPLITS, IncompleteDatasetWarning, load_gtzan
+from generify.errors import DatasetError
 from generify.evaluation import evaluate
 from generify.features import CombinedFeatures
 from generify.plotting import plot_spectrograms
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtzan"
+WHAT_TO_PASS = (
+    "pass GTZAN_ROOT, a folder holding GTZAN's genre folders; the sample copy is expected "
+    f"in ../shared/data/gtzan beside the repository ({DEFAULT_ROOT}), "
+    "see docs/getting-started.md"
+)
 FEATURES = {
     "mfcc": lambda: MFCCTransformer(statistics=("mean", "std")),
     "gtzan": GTZANFeatures,
@@ -61,7 +67,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
+    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT, metavar="GTZAN_ROOT")
     parser.add_argument("--train", default="train+valid", help="split parts to train on")
     parser.add_argument("--test", default="test", help="split parts to evaluate on")
     parser.add_argument("--features", choices=sorted(FEATURES), default="mfcc")
@@ -70,8 +76,15 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most N clips per genre of each part")
     args = parser.parse_args()
 
-    train_files, train_genres = load_part(args.root, args.train, limit=args.limit)
-    test_files, test_genres = load_part(args.root, args.test, limit=args.limit)
+    # Split names are checked first, so that the folder hint below follows folder errors only.
+    for parts in (args.train, args.test):
+        if not {part.strip() for part in parts.split("+")} <= set(GTZAN_SPLITS):
+            parser.error(f"unknown split {parts!r}: use train, valid, test or e.g. train+valid")
+    try:
+        train_files, train_genres = load_part(args.root, args.train, limit=args.limit)
+        test_files, test_genres = load_part(args.root, args.test, limit=args.limit)
+    except DatasetError as error:
+        parser.error(f"{error}\n{WHAT_TO_PASS}")
     unseen = sorted(set(test_genres) - set(train_genres))
     if unseen:
         print(f"note: no training clips of {', '.join(unseen)}; they cannot be predicted")

@@ -26,9 +26,15 @@ from sklearn.preprocessing import StandardScaler
 from generify import MFCCTransformer
 from generify.audio import audio_info
 from generify.datasets import load_indian_music
+from generify.errors import DatasetError
 from generify.evaluation import compare_classifiers, cross_evaluate, default_classifiers
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "indian"
+WHAT_TO_PASS = (
+    "pass ROOT, a folder holding one folder of audio files per genre; the sample is "
+    f"expected in ../shared/data/indian beside the repository ({DEFAULT_ROOT}), "
+    "see docs/getting-started.md"
+)
 #: Below these, a cross-validated score says nothing about the collection.
 ENOUGH_TRACKS_PER_GENRE = 20
 ENOUGH_SECONDS = 10.0
@@ -36,13 +42,16 @@ ENOUGH_SECONDS = 10.0
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
+    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT, metavar="ROOT")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (at most)")
     parser.add_argument("--cache", type=Path, help="feature cache folder")
     parser.add_argument("--limit", type=int, help="at most N tracks per genre")
     args = parser.parse_args()
 
-    data = load_indian_music(args.root)
+    try:
+        data = load_indian_music(args.root)
+    except DatasetError as error:
+        parser.error(f"{error}\n{WHAT_TO_PASS}")
     keep = np.ones(len(data.target), dtype=bool)
     if args.limit is not None:
         for genre in data.target_names:

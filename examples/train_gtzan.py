@@ -21,9 +21,15 @@ import numpy as np
 
 from generify import GenreClassifier, MFCCTransformer, load_model, save_model
 from generify.datasets import IncompleteDatasetWarning, load_gtzan
+from generify.errors import DatasetError
 from generify.evaluation import evaluate
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "gtzan"
+WHAT_TO_PASS = (
+    "pass GTZAN_ROOT, a folder holding GTZAN's genre folders; the sample copy is expected "
+    f"in ../shared/data/gtzan beside the repository ({DEFAULT_ROOT}), "
+    "see docs/getting-started.md"
+)
 
 
 def first_per_genre(data, limit: int | None):
@@ -38,15 +44,18 @@ def first_per_genre(data, limit: int | None):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT)
+    parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT, metavar="GTZAN_ROOT")
     parser.add_argument("--model-path", type=Path, default=None)
     parser.add_argument("--limit", type=int, help="at most N clips per genre of each part")
     args = parser.parse_args()
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", IncompleteDatasetWarning)  # reported below instead
-        train = load_gtzan(args.root, split="train")
-        valid = load_gtzan(args.root, split="valid")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IncompleteDatasetWarning)  # reported below instead
+            train = load_gtzan(args.root, split="train")
+            valid = load_gtzan(args.root, split="valid")
+    except DatasetError as error:
+        parser.error(f"{error}\n{WHAT_TO_PASS}")
     train, valid = first_per_genre(train, args.limit), first_per_genre(valid, args.limit)
     print(f"train: {len(train.filenames)} clips ({len(train.missing)} of the split missing)")
     print(f"valid: {len(valid.filenames)} clips ({len(valid.missing)} of the split missing)")

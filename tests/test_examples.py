@@ -2,7 +2,8 @@
 
 Each script is started in a subprocess from a temporary folder, with ``--limit`` (or a
 few explicit files) to keep it fast, and must exit with status 0 and print its key
-lines.  examples/audio/render_demo.py is not here: it needs FluidSynth.
+lines; given a data folder that does not exist, each must instead stop with a usage
+error saying what to pass.  examples/audio/render_demo.py is not here: it needs FluidSynth.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from generify import GenreClassifier, save_model
 from generify.datasets import GTZAN_GENRES
@@ -148,6 +151,21 @@ def test_train_gtzan(gtzan_dir: Path, tmp_path: Path) -> None:
     assert re.search(r"^train: \d+ clips \(\d+ of the split missing\)", out, re.M)
     assert re.search(r"^accuracy +[01]\.\d{3}", out, re.M)
     assert f"saved to {Path('m.joblib')}" in out and (tmp_path / "m.joblib").is_file()
+
+
+@pytest.mark.parametrize("script", sorted(RUN - {"classify_songs.py"}))
+def test_a_missing_data_folder_is_a_usage_error(script: str, tmp_path: Path) -> None:
+    result = run(script, tmp_path / "nonexistent", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    last_lines = result.stderr.splitlines()[-2:]
+    assert last_lines[0].startswith(f"{script}: error: ") and "not found" in last_lines[0]
+    assert str(tmp_path / "nonexistent") in last_lines[0]
+    assert re.fullmatch(
+        r"pass [A-Z_]+, a folder holding .*; the sample (copy |data )?is expected in "
+        r"\.\./shared/data(/\w+)? beside the repository \(.*\), see docs/getting-started\.md",
+        last_lines[1],
+    ), result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_train_on_gtzan_table(shared_data: Path, tmp_path: Path) -> None:
