@@ -7,7 +7,12 @@ Usage::
 GTZAN_ROOT is any folder holding GTZAN's ten genre folders (the official ``genres/``
 tree of ``.au`` files or a ``.wav`` re-packaging); by default the partial copy in
 ``../shared/data/gtzan`` beside this repository.  A partial copy trains on the clips of
-the split it has and says how many are missing.
+the split it has and says how many are missing.  On the sample copy the accuracy only
+demonstrates the workflow: its 40 training clips have no blues, classical or country,
+so a third of its validation clips are of genres the model cannot predict.
+
+Without ``--model-path`` the model is saved to, and reloaded from, a temporary folder
+that is deleted at the end.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def first_per_genre(data, limit: int | None):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", nargs="?", type=Path, default=DEFAULT_ROOT, metavar="GTZAN_ROOT")
-    parser.add_argument("--model-path", type=Path, default=None)
+    parser.add_argument("--model-path", type=Path, help="keep the model in this file")
     parser.add_argument("--limit", type=int, help="at most N clips per genre of each part")
     args = parser.parse_args()
 
@@ -73,14 +78,18 @@ def main() -> None:
     report = evaluate(model, valid.filenames, valid.target)
     print(report)
 
-    path = args.model_path or Path(tempfile.mkdtemp()) / "gtzan_mfcc.joblib"
-    save_model(model, path)
-    reloaded = load_model(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = args.model_path or Path(scratch) / "gtzan_mfcc.joblib"
+        save_model(model, path)
+        reloaded = load_model(path)
     some = valid.filenames[:3]
     assert np.array_equal(reloaded.predict(some), model.predict(some))
     for filename, genre in zip(some, reloaded.predict(some)):
         print(f"{Path(filename).name}: {genre}")
-    print(f"saved to {path}")
+    if args.model_path is None:
+        print("saved to and reloaded from a temporary file, now deleted (--model-path keeps it)")
+    else:
+        print(f"saved to {path}")
 
 
 if __name__ == "__main__":

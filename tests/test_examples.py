@@ -32,7 +32,9 @@ GENRE = "|".join(GTZAN_GENRES)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def run(script: str, *args: object, cwd: Path) -> subprocess.CompletedProcess:
+def run(
+    script: str, *args: object, cwd: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     env = os.environ | {
         # One BLAS thread: small fits are much slower with threads on a busy CI machine.
         "OMP_NUM_THREADS": "1",
@@ -40,6 +42,7 @@ def run(script: str, *args: object, cwd: Path) -> subprocess.CompletedProcess:
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
     }
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, str(EXAMPLES / script), *map(str, args)],
         capture_output=True,
@@ -166,6 +169,18 @@ def test_a_missing_data_folder_is_a_usage_error(script: str, tmp_path: Path) -> 
         last_lines[1],
     ), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_train_gtzan_without_model_path_leaves_no_files(gtzan_dir: Path, tmp_path: Path) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    environment = {"TMPDIR": str(temporary)}  # where tempfile puts its files
+    out = succeeded(
+        run("train_gtzan.py", gtzan_dir, "--limit", "1", cwd=tmp_path, extra_env=environment)
+    )
+    assert "saved to and reloaded from a temporary file, now deleted" in out
+    assert list(temporary.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
 
 
 def test_train_on_gtzan_table(shared_data: Path, tmp_path: Path) -> None:
