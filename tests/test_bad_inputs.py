@@ -654,3 +654,20 @@ def test_file_objects_reach_worker_processes(tmp_path, tone):
     np.testing.assert_array_equal(skipping.fit_transform([*paths, closed]), expected)
     assert [s.index for s in skipping.skipped_] == [4]
     assert "file object is closed" in skipping.skipped_[0].reason
+
+
+def test_integer_waveforms_are_pcm_scaled_as_files_are(tmp_path, tone):
+    y = tone(440, 1.0)
+    path = tmp_path / "pcm16.wav"
+    sf.write(path, y, 22050, subtype="PCM_16")
+    pcm16, _ = sf.read(path, dtype="int16")
+    from_file = MFCCTransformer().fit_transform([path])
+    np.testing.assert_array_equal(MFCCTransformer().fit_transform([pcm16]), from_file)
+    np.testing.assert_array_equal(MFCCTransformer().fit_transform(np.stack([pcm16])), from_file)
+    path8 = tmp_path / "pcm8.wav"
+    sf.write(path8, y, 22050, subtype="PCM_U8")
+    with sf.SoundFile(path8) as f:  # 8-bit WAV holds unsigned bytes centred on 128
+        raw = np.frombuffer(path8.read_bytes()[-f.frames :], dtype=np.uint8)
+    np.testing.assert_allclose(
+        MFCCTransformer().fit_transform([raw]), MFCCTransformer().fit_transform([path8]), rtol=1e-12
+    )

@@ -479,6 +479,8 @@ def as_sources(X: Any) -> list[Any]:
     if hasattr(X, "read"):
         raise AudioError("X must be a sequence of audio sources, got a single file object")
     if _is_numeric_batch(X):
+        if not issparse(X) and np.asarray(X).dtype.kind in "iu":
+            X = _pcm_to_float(np.asarray(X))
         try:
             return list(check_array(X, dtype=np.float64))
         except (TypeError, ValueError) as exc:
@@ -507,13 +509,26 @@ def _is_numeric_batch(X: Any) -> bool:
     return array.dtype.kind in "biufcmM" or array.ndim != 1
 
 
+def _pcm_to_float(y: np.ndarray) -> np.ndarray:
+    """Integer samples as floats in [-1, 1], scaled as soundfile reads PCM.
+
+    Signed types are divided by their magnitude range (int16: 32768); unsigned ones are
+    centred first (uint8: ``(x - 128) / 128``), as in 8-bit WAV.
+    """
+    info = np.iinfo(y.dtype)
+    if y.dtype.kind == "u":
+        middle = (int(info.max) + 1) / 2
+        return (y.astype(np.float64) - middle) / middle
+    return y / -float(info.min)
+
+
 def _as_source(item: Any, index: int) -> Any:
     if isinstance(item, (str, os.PathLike)) or hasattr(item, "read"):
         return item
     if isinstance(item, (Sequence, np.ndarray)) and not isinstance(item, (bytes, dict)):
         y = np.asarray(item)
         if y.dtype.kind in "biuf" and y.ndim == 1:
-            return y.astype(np.float64, copy=False)
+            return _pcm_to_float(y) if y.dtype.kind in "iu" else y.astype(np.float64, copy=False)
         raise AudioError(
             f"X[{index}]: a waveform must be a 1-D numeric array, got shape {y.shape} of {y.dtype}"
         )
