@@ -67,6 +67,9 @@ def main() -> None:
         gtzan = load_gtzan(args.root)
     except DatasetError as error:
         parser.error(f"{error}\n{WHAT_TO_PASS}")
+    unreadable = [str(file) for file in args.artists if not file.is_file()]
+    if unreadable:
+        parser.error(f"--artists: no such file: {', '.join(unreadable)}")
     keep = np.ones(len(gtzan.target), dtype=bool)
     if args.limit is not None:
         for genre in gtzan.target_names:
