@@ -174,6 +174,70 @@ def test_invalid_parameters_raise_in_fit(params):
         t.fit([np.zeros(1000)])
 
 
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"winstep": 1e-5}, "winstep"),  # hop rounds to 0 samples
+        ({"winlen": float("inf")}, "winlen"),
+        ({"winstep": float("nan")}, "winstep"),
+        ({"nfft": 512.0}, "nfft"),
+        ({"nfft": -512}, "nfft"),
+        ({"nfft": 0}, "nfft"),
+        ({"nfft": 1}, "nfft"),
+        ({"nfft": True}, "nfft"),
+        ({"lowfreq": 5000, "highfreq": 1000}, "highfreq"),
+        ({"lowfreq": 3000, "highfreq": 3000}, "highfreq"),
+        ({"lowfreq": 12000}, "lowfreq"),
+        ({"lowfreq": -1.0}, "lowfreq"),
+        ({"highfreq": -5.0}, "highfreq"),
+        ({"highfreq": 20000}, "highfreq"),
+        ({"highfreq": float("nan")}, "highfreq"),
+        ({"ceplifter": None}, "ceplifter"),
+        ({"ceplifter": 22.0}, "ceplifter"),
+        ({"preemph": "a"}, "preemph"),
+        ({"preemph": float("nan")}, "preemph"),
+        ({"preemph": float("inf")}, "preemph"),
+        ({"nfilt": "26"}, "nfilt"),
+        ({"nfilt": 0}, "nfilt"),
+        ({"numcep": True}, "numcep"),
+        ({"numcep": 13.0}, "numcep"),
+        ({"trim": "a"}, "trim"),
+        ({"statistics": ("mean", "mean")}, "statistics"),
+        ({"statistics": ("mean", 1)}, "statistics"),
+    ],
+)
+def test_parameters_checked_in_fit_name_the_parameter(params, name):
+    y = np.random.default_rng(0).standard_normal(22050) * 0.1
+    with pytest.raises(ValueError, match=name):
+        MFCCTransformer(**params).fit([y])
+
+
+def test_parameter_error_is_not_a_skipped_track():
+    # a bad parameter used to pass fit and then reject every track as degenerate audio
+    y = np.random.default_rng(0).standard_normal(22050) * 0.1
+    with pytest.raises(ValueError, match="preemph"):
+        MFCCTransformer(preemph=np.nan, on_error="skip").fit_transform([y, y])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"nfft": 256},  # shorter than the 551-sample frame: truncated as in python_speech_features
+        {"nfft": np.int64(2048)},
+        {"highfreq": 11025.0, "lowfreq": 300},
+        {"highfreq": np.float32(8000.0)},
+        {"winstep": 1 / 22050},
+        {"preemph": 0, "ceplifter": 0, "numcep": 26},
+        {"ceplifter": -3},
+        {"statistics": "std"},
+    ],
+)
+def test_edge_parameters_stay_valid(params):
+    y = np.random.default_rng(0).standard_normal(4000) * 0.1
+    out = MFCCTransformer(**params).fit_transform([y])
+    assert np.isfinite(out).all()
+
+
 def test_clone_pickle_pipeline(tone):
     X = [tone(200 + 100 * i, 0.3) for i in range(4)]
     pipe = make_pipeline(MFCCTransformer(numcep=8), StandardScaler())
