@@ -29,6 +29,7 @@ N_MELS = 128
 TEMPOGRAM_SECONDS = 8.0
 _BLOCK = 64  # frames processed together, so that temporaries stay in cache
 _MEL_GROUP = 4  # mel filters multiplied together (the fastest grouping measured)
+_RMS_BLOCK = 256  # frames squared together when a frame is not a whole number of hops
 
 
 def zero_crossing_rate(
@@ -205,14 +206,34 @@ class Analysis:
 
     @cached_property
     def rms(self) -> np.ndarray:
-        """Root-mean-square amplitude of each centred ``n_fft``-sample frame, ``(n_frames,)``."""
-        # energy[i]: the sum of the squares of samples 0 .. i, computed in place.
-        energy = np.square(np.pad(self.y, self.n_fft // 2, mode="reflect"))
-        np.cumsum(energy, out=energy)
-        starts = np.arange(self.n_frames) * self.hop_length
-        before = np.concatenate(([0.0], energy[starts[1:] - 1]))  # sums before each frame
-        sums = energy[starts + self.n_fft - 1] - before
-        return np.sqrt(np.maximum(sums, 0.0) / self.n_fft)
+        """Root-mean-square amplitude of each centred ``n_fft``-sample frame, ``(n_frames,)``.
+
+        ``sqrt(mean(frame ** 2))`` over frames of the waveform reflect-padded by
+        ``n_fft // 2`` samples at each end (librosa's ``feature.rms`` with
+        ``pad_mode="reflect"``).
+        """
+        # Each frame's sum of squares comes from that frame's samples only: differences of
+        # a running sum over the whole track would cancel, and lose quiet frames that
+        # follow loud ones (a 1e-6-RMS tail after a minute of full-scale noise read 0).
+        padded = np.pad(self.y, self.n_fft // 2, mode="reflect")
+        n_frames, n_fft, hop_length = self.n_frames, self.n_fft, self.hop_length
+        if n_fft % hop_length == 0:
+            # A frame is n_fft // hop_length whole hops: square and add each hop once.
+            hops_per_frame = n_fft // hop_length
+            n_hops = n_frames - 1 + hops_per_frame
+            hops = padded[: n_hops * hop_length].reshape(n_hops, hop_length)
+            hop_sums = np.einsum("ij,ij->i", hops, hops)
+            sums = hop_sums[:n_frames].copy()
+            for first in range(1, hops_per_frame):
+                sums += hop_sums[first : first + n_frames]
+        else:
+            frames = spectral.frame(padded, frame_length=n_fft, hop_length=hop_length)
+            sums = np.empty(n_frames)
+            # In blocks of frames, so that no (n_frames, n_fft) temporary is ever made.
+            for start in range(0, n_frames, _RMS_BLOCK):
+                block = frames[start : min(start + _RMS_BLOCK, n_frames)]
+                np.einsum("ij,ij->i", block, block, out=sums[start : start + _RMS_BLOCK])
+        return np.sqrt(sums / n_fft)
 
     @cached_property
     def zero_crossing_rate(self) -> np.ndarray:
