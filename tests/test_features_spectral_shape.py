@@ -196,6 +196,42 @@ def test_invalid_parameters(params):
         SpectralShapeFeatures(**params).fit([np.zeros(100)])
 
 
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"contrast_fmin": 10.0}, "contrast_fmin"),  # band 0 below the first bin: NaN
+        ({"contrast_fmin": 5.0}, "contrast_fmin"),  # no bin in band 0: IndexError
+        ({"contrast_fmin": 15.0, "sample_rate": 44100}, "contrast_fmin"),
+        ({"contrast_fmin": float("nan")}, "contrast_fmin"),
+        ({"texture_window": float("inf")}, "texture_window"),
+        ({"texture_window": "1"}, "texture_window"),
+        ({"n_bands": True}, "n_bands"),
+        ({"n_bands": 6.0}, "n_bands"),
+        ({"roll_percent": float("nan")}, "roll_percent"),
+        ({"contrast_quantile": "0.1"}, "contrast_quantile"),
+    ],
+)
+def test_parameter_errors_are_raised_in_fit_not_per_track(params, name):
+    y = _noise(0.5)
+    with pytest.raises(ValueError, match=name):
+        SpectralShapeFeatures(on_error="skip", **params).fit_transform([y, y])
+
+
+def test_narrowest_valid_contrast_band_is_finite():
+    # at 22050 Hz and 2048-point frames, 22 Hz is the lowest contrast_fmin whose band 0
+    # holds 2 bins; 21 Hz leaves it 1
+    y = _noise(0.5)
+    assert np.isfinite(SpectralShapeFeatures(contrast_fmin=22.0).fit_transform([y])).all()
+    with pytest.raises(ValueError, match="contrast_fmin"):
+        SpectralShapeFeatures(contrast_fmin=21.0).fit([y])
+
+
+def test_spectral_contrast_rejects_bands_without_two_bins():
+    freqs = np.linspace(0, 11025, 1025)
+    with pytest.raises(ValueError, match="band 0"):
+        spectral_contrast(np.ones((3, 1025)), freqs, fmin=5.0)
+
+
 def test_flux_equals_distance_of_unit_spectra(tone):
     y = np.concatenate((tone(440.0, 0.3), np.zeros(SR // 2), _noise(0.3)))
     analysis = Analysis(y, sample_rate=SR)

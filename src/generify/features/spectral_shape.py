@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import spectral
-from ._analysis import Analysis
+from ..filters import fft_frequencies
+from ._analysis import N_FFT, Analysis
 from ._base import AudioFeatureTransformer
 
 __all__ = ["SpectralShapeFeatures", "spectral_contrast", "texture_statistics"]
@@ -28,6 +29,14 @@ _BLOCK = 128  # frames processed together
 _WIDE_BAND = 200
 _CHUNK = 64  # bins summed together when locating the roll-off
 _EPS = np.finfo(np.float64).eps
+
+
+def _is_finite_real(value: object) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and np.isfinite(value)
+    )
 
 
 def spectral_contrast(
@@ -62,6 +71,11 @@ def spectral_contrast(
     -------
     np.ndarray of shape (n_frames, n_bands + 1)
         Contrast in dB, lowest band first.
+
+    Raises
+    ------
+    ValueError
+        If a band holds fewer than 2 bins of ``frequencies``.
     """
     bands = _contrast_bands(frequencies, n_bands=n_bands, fmin=fmin, quantile=quantile)
     return _contrast_db(*_band_peaks_and_valleys(magnitude, bands))
@@ -82,8 +96,14 @@ def _contrast_bands(
     for k in range(n_bands + 1):
         inside = np.flatnonzero((frequencies >= edges[k]) & (frequencies <= edges[k + 1]))
         # librosa's bands overlap by one bin below; the last one runs to Nyquist.
-        start = inside[0] - 1 if k > 0 else inside[0]
-        stop = n_bins if k == n_bands else inside[-1]
+        start = (inside[0] - 1 if k > 0 else inside[0]) if inside.size else 0
+        stop = n_bins if k == n_bands else (inside[-1] if inside.size else 0)
+        if stop - start < 2:
+            raise ValueError(
+                f"contrast band {k} ({edges[k]:g} to {edges[k + 1]:g} Hz) holds "
+                f"{max(stop - start, 0)} FFT bins, fewer than 2 (bins every "
+                f"{frequencies[1] - frequencies[0]:g} Hz): raise fmin"
+            )
         count = (n_bins if k == n_bands else inside[-1] + 1) - start
         bands.append((int(start), int(stop), max(1, round(quantile * count))))
     return bands
@@ -302,21 +322,45 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
         self.on_error = on_error
 
     def _validate_feature_params(self) -> None:
-        if not 0 < self.roll_percent < 1:
-            raise ValueError(f"roll_percent must be in (0, 1), got {self.roll_percent!r}")
-        if not (isinstance(self.n_bands, (int, np.integer)) and self.n_bands >= 1):
+        for name in ("roll_percent", "contrast_quantile"):
+            value = getattr(self, name)
+            if not (_is_finite_real(value) and 0 < value < 1):
+                raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+        if not (
+            isinstance(self.n_bands, (int, np.integer))
+            and not isinstance(self.n_bands, (bool, np.bool_))
+            and self.n_bands >= 1
+        ):
             raise ValueError(f"n_bands must be a positive integer, got {self.n_bands!r}")
-        if not 0 < self.contrast_fmin * 2.0 ** (self.n_bands - 1) < self.sample_rate / 2:
+        if not (_is_finite_real(self.contrast_fmin) and self.contrast_fmin > 0):
+            raise ValueError(
+                f"contrast_fmin must be a finite positive number (Hz), got {self.contrast_fmin!r}"
+            )
+        if not self.contrast_fmin * 2.0 ** (self.n_bands - 1) < self.sample_rate / 2:
             raise ValueError(
                 f"contrast bands reach {self.contrast_fmin * 2.0 ** (self.n_bands - 1)} Hz, "
                 f"not inside (0, {self.sample_rate / 2}) Hz (Nyquist): reduce contrast_fmin "
                 "or n_bands"
             )
-        if not 0 < self.contrast_quantile < 1:
-            raise ValueError(f"contrast_quantile must be in (0, 1), got {self.contrast_quantile!r}")
-        if self.texture_window is not None and not self.texture_window > 0:
+        frequencies = fft_frequencies(sr=self.sample_rate, n_fft=N_FFT)
+        try:
+            _contrast_bands(
+                frequencies,
+                n_bands=self.n_bands,
+                fmin=self.contrast_fmin,
+                quantile=self.contrast_quantile,
+            )
+        except ValueError as exc:
             raise ValueError(
-                f"texture_window must be None or positive (seconds), got {self.texture_window!r}"
+                f"contrast_fmin={self.contrast_fmin} Hz with n_bands={self.n_bands} at "
+                f"{self.sample_rate} Hz: {exc}"
+            ) from None
+        if self.texture_window is not None and not (
+            _is_finite_real(self.texture_window) and self.texture_window > 0
+        ):
+            raise ValueError(
+                "texture_window must be None or a finite positive number (seconds), "
+                f"got {self.texture_window!r}"
             )
 
     def _frame_feature_names(self) -> list[str]:
