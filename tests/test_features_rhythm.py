@@ -90,3 +90,26 @@ def test_names_and_bins():
 def test_invalid_parameters(params):
     with pytest.raises(ValueError, match=r"bpm|n_tempo_bins"):
         RhythmFeatures(**params).fit([np.zeros(100)])
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"max_bpm": float("inf")}, "max_bpm"),
+        ({"max_bpm": float("nan")}, "max_bpm"),
+        ({"min_bpm": "40"}, "min_bpm"),
+        ({"max_bpm": 2600.0}, "max_bpm"),  # above one beat per 512-sample hop at 22050 Hz
+        ({"max_bpm": 1000.0, "sample_rate": 8000}, "max_bpm"),  # 937.5 BPM at 8000 Hz
+        ({"n_tempo_bins": True}, "n_tempo_bins"),
+        ({"n_tempo_bins": 12.0}, "n_tempo_bins"),
+    ],
+)
+def test_parameter_errors_are_raised_in_fit_not_per_track(params, name):
+    clicks = _clicks(120.0, 4.0)
+    with pytest.raises(ValueError, match=name):
+        RhythmFeatures(on_error="skip", **params).fit_transform([clicks, clicks])
+
+
+def test_fastest_tempo_is_one_beat_per_hop():
+    out = RhythmFeatures(max_bpm=60.0 * 22050 / 512).fit_transform([_clicks(120.0, 4.0)])
+    assert np.isfinite(out).all()

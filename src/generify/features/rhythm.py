@@ -14,7 +14,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from ..spectral import tempo_scores
-from ._analysis import TEMPOGRAM_SECONDS, Analysis
+from ._analysis import HOP_LENGTH, TEMPOGRAM_SECONDS, Analysis
 from ._base import AudioFeatureTransformer
 
 __all__ = ["RhythmFeatures", "estimate_tempo"]
@@ -125,7 +125,8 @@ class RhythmFeatures(AudioFeatureTransformer):
         Slowest tempo of the beat histogram in beats per minute (above 7.5 BPM, the
         tempogram's 8-s window).
     max_bpm : float, default=320.0
-        Fastest tempo of the beat histogram in beats per minute.
+        Fastest tempo of the beat histogram in beats per minute (at most one beat per
+        512-sample hop: 2584 BPM at 22050 Hz).
     n_tempo_bins : int, default=12
         Bins of the log-tempo histogram (12 bins over 40-320 BPM: 4 per octave).
     sample_rate : int, default=22050
@@ -186,12 +187,29 @@ class RhythmFeatures(AudioFeatureTransformer):
 
     def _validate_feature_params(self) -> None:
         slowest = 60.0 / TEMPOGRAM_SECONDS
-        if not slowest < self.min_bpm < self.max_bpm:
+        # one onset frame per beat: no tempogram lag is shorter
+        fastest = 60.0 * self.sample_rate / HOP_LENGTH
+        for name in ("min_bpm", "max_bpm"):
+            value = getattr(self, name)
+            if not (
+                isinstance(value, (int, float, np.integer, np.floating))
+                and not isinstance(value, (bool, np.bool_))
+                and np.isfinite(value)
+            ):
+                raise ValueError(
+                    f"{name} must be a finite number (beats per minute), got {value!r}"
+                )
+        if not slowest < self.min_bpm < self.max_bpm <= fastest:
             raise ValueError(
-                f"need {slowest} < min_bpm < max_bpm (beats per minute), got "
-                f"min_bpm={self.min_bpm!r}, max_bpm={self.max_bpm!r}"
+                f"need {slowest} < min_bpm < max_bpm <= {fastest:g} (beats per minute; the "
+                f"fastest is one beat per {HOP_LENGTH}-sample hop at {self.sample_rate} Hz), "
+                f"got min_bpm={self.min_bpm!r}, max_bpm={self.max_bpm!r}"
             )
-        if not (isinstance(self.n_tempo_bins, (int, np.integer)) and self.n_tempo_bins >= 1):
+        if not (
+            isinstance(self.n_tempo_bins, (int, np.integer))
+            and not isinstance(self.n_tempo_bins, (bool, np.bool_))
+            and self.n_tempo_bins >= 1
+        ):
             raise ValueError(f"n_tempo_bins must be a positive integer, got {self.n_tempo_bins!r}")
 
     def _feature_names(self) -> list[str]:
