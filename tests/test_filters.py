@@ -92,3 +92,10 @@ def test_chroma_filterbank_columns_are_unit_vectors_weighted_by_octave(octwidth)
     # A Gaussian over octaves above A0 (27.5 Hz), centred on 5 octaves (880 Hz).
     expected = np.exp(-0.5 * ((np.log2(freqs / 27.5) - 5.0) / octwidth) ** 2)
     assert_allclose(column_norm, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize(("fmin", "fmax"), [(5000.0, 1000.0), (2000.0, 2000.0), (12000.0, None)])
+def test_mel_filterbank_needs_fmin_below_fmax(fmin, fmax):
+    # the edges would run downwards and give negative weights
+    with pytest.raises(ValueError, match="fmin < fmax"):
+        mel_filterbank(sr=SR, n_fft=N_FFT, n_mels=20, fmin=fmin, fmax=fmax)

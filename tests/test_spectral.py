@@ -146,6 +146,22 @@ def test_median_filter_rejects_even_sizes():
         spectral.median_filter(np.zeros((3, 3)), size=4, axis=0)
 
 
+@pytest.mark.parametrize("axis", [2, -3, True, 0.0])
+def test_median_filter_rejects_axes_a_2d_array_lacks(axis):
+    with pytest.raises(ValueError, match="axis"):
+        spectral.median_filter(np.zeros((3, 3)), size=3, axis=axis)
+
+
+def test_median_filter_negative_axes_equal_positive_ones():
+    x = np.random.default_rng(0).standard_normal((9, 7))
+    assert_array_equal(
+        spectral.median_filter(x, size=3, axis=-2), spectral.median_filter(x, size=3, axis=0)
+    )
+    assert_array_equal(
+        spectral.median_filter(x, size=3, axis=-1), spectral.median_filter(x, size=3, axis=1)
+    )
+
+
 def test_harmonic_mask_separates_a_tone_from_clicks():
     t = np.arange(3 * SR) / SR
     tone = 0.3 * np.sin(2 * np.pi * 1000.0 * t)

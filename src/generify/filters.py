@@ -113,14 +113,22 @@ def mel_filterbank(
     fmin : float, default=0.0
         Lowest edge in Hz.
     fmax : float or None, default=None
-        Highest edge in Hz; ``None`` means ``sr / 2``.
+        Highest edge in Hz, above ``fmin``; ``None`` means ``sr / 2``.
 
     Returns
     -------
     np.ndarray of shape (n_mels, n_fft // 2 + 1)
         Weights that map the bins of a power spectrum to mel-band powers.
+
+    Raises
+    ------
+    ValueError
+        If ``fmin >= fmax``.
     """
     fmax = sr / 2.0 if fmax is None else fmax
+    if not fmin < fmax:
+        # the edges would run downwards and the weights come out negative
+        raise ValueError(f"need fmin < fmax (Hz), got fmin={fmin!r}, fmax={fmax!r}")
     edges = mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)
     widths = np.diff(edges)
     ramps = edges[:, None] - fft_frequencies(sr=sr, n_fft=n_fft)[None, :]

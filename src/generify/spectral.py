@@ -203,7 +203,7 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     size : int
         Odd window length in samples.
     axis : int
-        0 to filter along columns, 1 (or -1) along rows.
+        0 (or -2) to filter along columns, 1 (or -1) along rows.
 
     Returns
     -------
@@ -212,6 +212,12 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     """
     if size % 2 != 1:
         raise ValueError(f"size must be odd, got {size}")
+    if (
+        not isinstance(axis, (int, np.integer))
+        or isinstance(axis, (bool, np.bool_))
+        or axis not in (0, 1, -1, -2)
+    ):
+        raise ValueError(f"axis must be 0, 1, -1 or -2 (x is 2-D), got {axis!r}")
     x = np.asarray(x)
     x = x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)
     out = np.empty(x.shape, dtype=x.dtype)
