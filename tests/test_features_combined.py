@@ -107,3 +107,15 @@ def test_silence_and_very_short_input_are_finite():
 def test_invalid_families(families, message):
     with pytest.raises(ValueError, match=message):
         CombinedFeatures(families).fit([np.zeros(100)])
+
+
+def test_member_errors_name_the_family_and_rate():
+    # the default spectral-shape family's contrast bands do not fit below 11025 Hz Nyquist
+    with pytest.raises(
+        ValueError, match=r"families\[1\] \(SpectralShapeFeatures\) at 11025 Hz: .*contrast"
+    ):
+        CombinedFeatures(sample_rate=11025).fit([np.zeros(1000)])
+    with pytest.raises(
+        ValueError, match=r"families\[0\] \(MFCCTransformer\) at 8000 Hz: .*highfreq"
+    ):
+        CombinedFeatures([MFCCTransformer(highfreq=6000.0)], sample_rate=8000).fit([np.zeros(100)])

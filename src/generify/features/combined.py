@@ -127,7 +127,13 @@ class CombinedFeatures(AudioFeatureTransformer):
                     f"got {type(family).__name__}"
                 )
             member = clone(family).set_params(sample_rate=self.sample_rate, on_error="raise")
-            member._validate_params_common()
+            try:
+                member._validate_params_common()
+            except ValueError as exc:
+                # the member's parameters may be fine at its own rate: say which one failed
+                raise ValueError(
+                    f"families[{index}] ({type(member).__name__}) at {self.sample_rate} Hz: {exc}"
+                ) from exc
             members.append(member)
         return members
 
