@@ -275,6 +275,29 @@ def test_piptrack_ignores_peaks_outside_the_band():
     assert spectral.estimate_tuning(power, sr=SR, n_fft=N_FFT) == 0.0
 
 
+def test_piptrack_from_0_hz_equals_from_the_first_bin():
+    # bin 0 has no bin below it; it used to empty the band and find no peak at all
+    t = np.arange(SR) / SR
+    rng = np.random.default_rng(0)
+    y = np.sin(2 * np.pi * 220.0 * t) + 0.5 * np.sin(2 * np.pi * 1500.0 * t)
+    power = np.abs(spectral.stft(y + 0.1 * rng.standard_normal(SR))) ** 2
+    from_zero = spectral.piptrack(power, sr=SR, n_fft=N_FFT, fmin=0.0)
+    from_first_bin = spectral.piptrack(power, sr=SR, n_fft=N_FFT, fmin=1.0)
+    assert from_zero[0].size > power.shape[0]
+    assert_array_equal(from_zero[0], from_first_bin[0])
+    assert_array_equal(from_zero[1], from_first_bin[1])
+
+
+def test_piptrack_never_takes_the_last_bin():
+    # with an odd n_fft the last bin is below Nyquist, inside [fmin, fmax)
+    rng = np.random.default_rng(1)
+    power = rng.random((5, 1024))
+    power[:, -1] = 1.5  # a "peak" with no bin above it
+    pitches, _ = spectral.piptrack(power, sr=SR, n_fft=2047, fmin=0.0, fmax=SR)
+    assert pitches.size > 0
+    assert pitches.max() < 1023 * SR / 2047
+
+
 def test_pitch_tuning_histogram():
     notes = 440.0 * 2.0 ** ((np.arange(-12, 12) + 0.13) / 12)
     assert spectral.pitch_tuning(notes) == pytest.approx(0.13, abs=0.011)

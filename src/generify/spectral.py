@@ -625,9 +625,9 @@ def piptrack(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spectral peaks with parabolic interpolation (``librosa.piptrack``).
 
-    A peak is a bin in ``[fmin, fmax)`` Hz that is a local maximum of its frame (greater
-    than the bin below, not less than the bin above) after values at or below
-    ``threshold`` times the frame's maximum are zeroed.
+    A peak is a bin in ``[fmin, fmax)`` Hz, other than the first and the last bin, that is
+    a local maximum of its frame (greater than the bin below, not less than the bin above)
+    after values at or below ``threshold`` times the frame's maximum are zeroed.
 
     Parameters
     ----------
@@ -653,7 +653,10 @@ def piptrack(
     band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < min(fmax, sr / 2.0)))
     if band.size == 0 or S.shape[0] == 0:
         return np.zeros(0), np.zeros(0)
-    lo, hi = band[0], band[-1] + 1  # with fmin >= 0 and fmax <= sr/2, 1 <= lo and hi < n_bins
+    # A peak needs a bin on each side: the first and last bins never are (as in librosa).
+    lo, hi = max(band[0], 1), min(band[-1] + 1, freqs.shape[0] - 1)
+    if hi <= lo:
+        return np.zeros(0), np.zeros(0)
     near = S[:, lo - 1 : hi + 1]
     centre, below, above = near[:, 1:-1], near[:, :-2], near[:, 2:]
     # Zeroing the values at or below the threshold first would change no peak above it,
