@@ -52,7 +52,9 @@ def spectral_contrast(
     The bands are ``[0, fmin]``, ``[fmin, 2 fmin]``, ..., ``[fmin 2**(n_bands-1),
     fmin 2**n_bands]`` Hz, the last extended to Nyquist.  In each band the peak (valley)
     is the mean of the largest (smallest) ``quantile`` fraction of its magnitudes, and
-    the contrast is their ratio in dB (both floored 80 dB below the largest peak).
+    the contrast is ``10 log10(peak / valley)`` with each floored at ``1e-10`` and, as
+    librosa does, the peaks at 80 dB below the largest peak and the valleys at 80 dB
+    below the largest valley (over all frames and bands).
 
     Parameters
     ----------
@@ -235,7 +237,8 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
     - ``spectral_rolloff``: frequency below which ``roll_percent`` of the magnitude lies (Hz);
     - ``spectral_flatness``: geometric over arithmetic mean of the power spectrum (0-1);
     - ``spectral_flux``: squared Euclidean distance between consecutive magnitude
-      spectra scaled to unit norm (0-4; 0 for the first frame);
+      spectra scaled to unit norm (0-2, as the magnitudes are not negative; 1 between
+      silence and sound; 0 for the first frame);
     - ``spectral_contrast0`` ... ``spectral_contrast{n_bands}``: peak-to-valley ratio of
       each octave band in dB (see :func:`spectral_contrast`);
     - ``zero_crossing_rate``: sign changes per sample pair (0-1);
