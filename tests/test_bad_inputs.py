@@ -671,3 +671,9 @@ def test_integer_waveforms_are_pcm_scaled_as_files_are(tmp_path, tone):
     np.testing.assert_allclose(
         MFCCTransformer().fit_transform([raw]), MFCCTransformer().fit_transform([path8]), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize("rate", [True, 0, -22050, 22050.0])
+def test_transformer_sample_rate_must_be_a_positive_integer(rate):
+    with pytest.raises(ValueError, match="sample_rate must be a positive integer"):
+        MFCCTransformer(sample_rate=rate).fit_parameters()

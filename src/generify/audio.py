@@ -22,6 +22,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ._checks import is_finite_real, is_integer
 from .errors import AudioError
 
 __all__ = ["AudioInfo", "AudioSource", "audio_info", "describe_source", "iter_blocks", "load_audio"]
@@ -80,20 +81,9 @@ def describe_source(source: Any) -> str:
     return f"<{type(source).__name__}>"
 
 
-def _is_seconds(value: Any) -> bool:
-    """Whether ``value`` is a finite real number (bool is not)."""
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, bool)
-        and bool(np.isfinite(value))
-    )
-
-
 def _check_target_rate(sr: Any, name: str) -> None:
     """Reject a target rate that is not None or a positive integer number of Hz."""
-    if sr is not None and (
-        not isinstance(sr, (int, np.integer)) or isinstance(sr, bool) or sr <= 0
-    ):
+    if sr is not None and not (is_integer(sr) and sr > 0):
         raise AudioError(f"{name}: sr must be a positive integer number of Hz, got {sr!r}")
 
 
@@ -276,9 +266,9 @@ def load_audio(
     """
     name = describe_source(source)
     _check_target_rate(sr, name)
-    if not (_is_seconds(offset) and offset >= 0):
+    if not (is_finite_real(offset) and offset >= 0):
         raise AudioError(f"{name}: offset must be a finite number of seconds >= 0, got {offset!r}")
-    if duration is not None and not (_is_seconds(duration) and duration > 0):
+    if duration is not None and not (is_finite_real(duration) and duration > 0):
         raise AudioError(f"{name}: duration must be a positive number of seconds, got {duration!r}")
     source = _check_source(source)
     try:
@@ -321,7 +311,7 @@ def iter_blocks(
         The block's samples, as :func:`load_audio` returns them.
     """
     name = describe_source(source)
-    if not (_is_seconds(block_duration) and block_duration > 0):
+    if not (is_finite_real(block_duration) and block_duration > 0):
         raise AudioError(
             f"{name}: block_duration must be a positive finite number of seconds, "
             f"got {block_duration!r}"

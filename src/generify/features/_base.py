@@ -23,8 +23,9 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._checks import is_finite_real, is_integer
 from .._version import __version__
-from ..audio import _in_memory, _is_seconds, describe_source, iter_blocks, load_audio
+from ..audio import _in_memory, describe_source, iter_blocks, load_audio
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
 
@@ -230,7 +231,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate_params_common()
         check_segment_duration(segment_duration)
-        if not (_is_seconds(min_segment_fraction) and 0 <= min_segment_fraction <= 1):
+        if not (is_finite_real(min_segment_fraction) and 0 <= min_segment_fraction <= 1):
             raise ValueError(
                 f"min_segment_fraction must be a number in [0, 1], got {min_segment_fraction!r}"
             )
@@ -277,7 +278,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         return tuple(sorted((k, v) for k, v in params.items() if k not in RUNTIME_PARAMS))
 
     def _validate_params_common(self) -> None:
-        if not isinstance(self.sample_rate, (int, np.integer)) or self.sample_rate <= 0:
+        if not (is_integer(self.sample_rate) and self.sample_rate > 0):
             raise ValueError(
                 f"sample_rate must be a positive integer (Hz), got {self.sample_rate!r}"
             )
@@ -439,7 +440,7 @@ def _checked(features: np.ndarray, name: str) -> np.ndarray:
 def check_segment_duration(segment_duration: Any) -> None:
     """Reject a segment length that is not None or a positive finite number of seconds."""
     if segment_duration is not None and not (
-        _is_seconds(segment_duration) and segment_duration > 0
+        is_finite_real(segment_duration) and segment_duration > 0
     ):
         raise ValueError(
             "segment_duration must be a positive finite number of seconds or None, "

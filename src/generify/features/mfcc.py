@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import fftpack
 
+from .._checks import is_finite_real, is_integer
 from ..filters import htk_mel_filterbank
 from ._base import AudioFeatureTransformer
 
@@ -44,18 +45,6 @@ _EPS = np.finfo(float).eps
 
 def _round_half_up(x: float) -> int:
     return int(Decimal(x).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
-def _is_integer(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_finite_real(value: object) -> bool:
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, (bool, np.bool_))
-        and math.isfinite(value)
-    )
 
 
 #: Frames transformed together (measured: 96 to 256 are equally fast, 64 is 3 % slower,
@@ -527,7 +516,7 @@ class MFCCTransformer(AudioFeatureTransformer):
     def _validate_feature_params(self) -> None:
         sr = self.sample_rate
         for name in ("nfilt", "numcep", "ceplifter"):
-            if not _is_integer(getattr(self, name)):
+            if not is_integer(getattr(self, name)):
                 raise ValueError(f"{name} must be an integer, got {getattr(self, name)!r}")
         if self.nfilt < 1:
             raise ValueError(f"nfilt must be a positive integer, got {self.nfilt!r}")
@@ -537,7 +526,7 @@ class MFCCTransformer(AudioFeatureTransformer):
             )
         for name in ("winlen", "winstep"):
             value = getattr(self, name)
-            if not (_is_finite_real(value) and value > 0):
+            if not (is_finite_real(value) and value > 0):
                 raise ValueError(
                     f"{name} must be a finite positive number (seconds), got {value!r}"
                 )
@@ -546,24 +535,24 @@ class MFCCTransformer(AudioFeatureTransformer):
                     f"{name}={value} s is shorter than one sample at {sr} Hz "
                     "(frames and hops are rounded to whole samples)"
                 )
-        if self.nfft is not None and not (_is_integer(self.nfft) and self.nfft >= 2):
+        if self.nfft is not None and not (is_integer(self.nfft) and self.nfft >= 2):
             raise ValueError(f"nfft must be None or an integer >= 2 (samples), got {self.nfft!r}")
         nyquist = sr / 2
-        if not (_is_finite_real(self.lowfreq) and 0 <= self.lowfreq < nyquist):
+        if not (is_finite_real(self.lowfreq) and 0 <= self.lowfreq < nyquist):
             raise ValueError(
                 f"lowfreq must be in [0, {nyquist}) Hz (Nyquist at {sr} Hz), got {self.lowfreq!r}"
             )
         highfreq = nyquist if self.highfreq is None else self.highfreq
-        if not (_is_finite_real(highfreq) and self.lowfreq < highfreq <= nyquist):
+        if not (is_finite_real(highfreq) and self.lowfreq < highfreq <= nyquist):
             raise ValueError(
                 f"highfreq must be None or in (lowfreq={self.lowfreq}, {nyquist}] Hz (Nyquist "
                 f"at {sr} Hz), got {self.highfreq!r}"
             )
-        if not _is_finite_real(self.preemph):
+        if not is_finite_real(self.preemph):
             raise ValueError(f"preemph must be a finite number, got {self.preemph!r}")
         if self.dtype not in ("float64", "float32"):
             raise ValueError(f'dtype must be "float64" or "float32", got {self.dtype!r}')
-        if not (_is_finite_real(self.trim) and 0 <= self.trim < 0.5):
+        if not (is_finite_real(self.trim) and 0 <= self.trim < 0.5):
             raise ValueError(f"trim must be in [0, 0.5), got {self.trim!r}")
         statistics = self._statistics()
         if (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
+from .._checks import is_finite_real, is_integer
 from ..spectral import tempo_scores
 from ._analysis import HOP_LENGTH, TEMPOGRAM_SECONDS, Analysis
 from ._base import AudioFeatureTransformer
@@ -191,11 +192,7 @@ class RhythmFeatures(AudioFeatureTransformer):
         fastest = 60.0 * self.sample_rate / HOP_LENGTH
         for name in ("min_bpm", "max_bpm"):
             value = getattr(self, name)
-            if not (
-                isinstance(value, (int, float, np.integer, np.floating))
-                and not isinstance(value, (bool, np.bool_))
-                and np.isfinite(value)
-            ):
+            if not is_finite_real(value):
                 raise ValueError(
                     f"{name} must be a finite number (beats per minute), got {value!r}"
                 )
@@ -205,11 +202,7 @@ class RhythmFeatures(AudioFeatureTransformer):
                 f"fastest is one beat per {HOP_LENGTH}-sample hop at {self.sample_rate} Hz), "
                 f"got min_bpm={self.min_bpm!r}, max_bpm={self.max_bpm!r}"
             )
-        if not (
-            isinstance(self.n_tempo_bins, (int, np.integer))
-            and not isinstance(self.n_tempo_bins, (bool, np.bool_))
-            and self.n_tempo_bins >= 1
-        ):
+        if not (is_integer(self.n_tempo_bins) and self.n_tempo_bins >= 1):
             raise ValueError(f"n_tempo_bins must be a positive integer, got {self.n_tempo_bins!r}")
 
     def _feature_names(self) -> list[str]:
