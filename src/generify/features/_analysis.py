@@ -13,7 +13,7 @@ spectrograms have frames along the first axis.
 
 from __future__ import annotations
 
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 
@@ -71,9 +71,11 @@ def _mel_bank(
     return tuple(groups)
 
 
-@cache
-def _chroma_bank(sr: int, n_fft: int) -> np.ndarray:
-    return chroma_filterbank(sr=sr, n_fft=n_fft).T.copy()
+# Bounded: the GTZAN features ask for a bank tuned to each clip's estimate.
+@lru_cache(maxsize=64)
+def chroma_bank(sr: int, n_fft: int, tuning: float = 0.0) -> np.ndarray:
+    """:func:`generify.filters.chroma_filterbank` as a contiguous ``(n_bins, 12)`` array."""
+    return chroma_filterbank(sr=sr, n_fft=n_fft, tuning=tuning).T.copy()
 
 
 class Analysis:
@@ -173,7 +175,7 @@ class Analysis:
         The power spectrum through :func:`generify.filters.chroma_filterbank` (A440
         tuning).
         """
-        return self.power @ _chroma_bank(self.sample_rate, self.n_fft)
+        return self.power @ chroma_bank(self.sample_rate, self.n_fft)
 
     # -- rhythm -----------------------------------------------------------------------
 

@@ -55,15 +55,12 @@ Convention (librosa 0.11 with the parameters of the table's time)
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import scipy.fft
 
 from .. import spectral
 from ..errors import AudioError
-from ..filters import chroma_filterbank
-from ._analysis import Analysis, zero_crossing_rate
+from ._analysis import Analysis, chroma_bank, zero_crossing_rate
 from ._base import AudioFeatureTransformer
 
 __all__ = ["GTZAN_FEATURE_NAMES", "GTZANFeatures", "gtzan_features"]
@@ -175,7 +172,7 @@ def _chroma_features(analysis: Analysis) -> tuple[float, float]:
     """``chroma_stft`` mean and variance: the filterbank tuned by the clip's estimate."""
     power, sr = analysis.power, analysis.sample_rate
     tuning = spectral.estimate_tuning(power, sr=sr, n_fft=N_FFT)
-    chroma = power @ _chroma_basis(sr, tuning)
+    chroma = power @ chroma_bank(sr, N_FFT, tuning)
     peak = chroma.max(axis=1, keepdims=True)
     return _mean_var(chroma / np.where(peak < _TINY, 1.0, peak))
 
@@ -245,11 +242,6 @@ def _mfcc_features(analysis: Analysis) -> list[float]:
     means = mfcc.mean(axis=0)
     variances = np.mean(np.square(mfcc - means), axis=0)
     return np.column_stack((means, variances)).ravel().tolist()
-
-
-@functools.lru_cache(maxsize=64)
-def _chroma_basis(sr: int, tuning: float) -> np.ndarray:
-    return chroma_filterbank(sr=sr, n_fft=N_FFT, tuning=tuning).T.copy()
 
 
 class GTZANFeatures(AudioFeatureTransformer):
