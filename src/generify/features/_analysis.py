@@ -30,6 +30,7 @@ TEMPOGRAM_SECONDS = 8.0
 _BLOCK = 64  # frames processed together, so that temporaries stay in cache
 _MEL_GROUP = 4  # mel filters multiplied together (the fastest grouping measured)
 _RMS_BLOCK = 256  # frames squared together when a frame is not a whole number of hops
+_TINY = np.finfo(np.float64).tiny
 
 
 def zero_crossing_rate(
@@ -76,6 +77,12 @@ def _mel_bank(
 def chroma_bank(sr: int, n_fft: int, tuning: float = 0.0) -> np.ndarray:
     """:func:`generify.filters.chroma_filterbank` as a contiguous ``(n_bins, 12)`` array."""
     return chroma_filterbank(sr=sr, n_fft=n_fft, tuning=tuning).T.copy()
+
+
+def peak_normalized(chroma: np.ndarray) -> np.ndarray:
+    """``chroma`` with each frame (row) scaled to a maximum of 1; frames without energy stay 0."""
+    peak = chroma.max(axis=1, keepdims=True)
+    return chroma / np.where(peak < _TINY, 1.0, peak)
 
 
 class Analysis:

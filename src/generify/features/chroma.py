@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._analysis import Analysis
+from ._analysis import Analysis, peak_normalized
 from ._base import AudioFeatureTransformer
 
 __all__ = ["PITCH_CLASSES", "ChromaFeatures"]
@@ -20,7 +20,6 @@ __all__ = ["PITCH_CLASSES", "ChromaFeatures"]
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 _PROFILES = ("absolute", "relative", "both")
-_TINY = np.finfo(np.float64).tiny
 
 
 class ChromaFeatures(AudioFeatureTransformer):
@@ -106,9 +105,7 @@ class ChromaFeatures(AudioFeatureTransformer):
         ]
 
     def _analysis_features(self, analysis: Analysis) -> np.ndarray:
-        chroma = analysis.chroma
-        peak = chroma.max(axis=1, keepdims=True)
-        chroma = chroma / np.where(peak < _TINY, 1.0, peak)
+        chroma = peak_normalized(analysis.chroma)
         stats = np.stack([chroma.mean(axis=0), chroma.std(axis=0)])
         parts = []
         if self.profile != "relative":

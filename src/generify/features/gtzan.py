@@ -60,7 +60,7 @@ import scipy.fft
 
 from .. import spectral
 from ..errors import AudioError
-from ._analysis import Analysis, chroma_bank, zero_crossing_rate
+from ._analysis import Analysis, chroma_bank, peak_normalized, zero_crossing_rate
 from ._base import AudioFeatureTransformer
 
 __all__ = ["GTZAN_FEATURE_NAMES", "GTZANFeatures", "gtzan_features"]
@@ -172,9 +172,7 @@ def _chroma_features(analysis: Analysis) -> tuple[float, float]:
     """``chroma_stft`` mean and variance: the filterbank tuned by the clip's estimate."""
     power, sr = analysis.power, analysis.sample_rate
     tuning = spectral.estimate_tuning(power, sr=sr, n_fft=N_FFT)
-    chroma = power @ chroma_bank(sr, N_FFT, tuning)
-    peak = chroma.max(axis=1, keepdims=True)
-    return _mean_var(chroma / np.where(peak < _TINY, 1.0, peak))
+    return _mean_var(peak_normalized(power @ chroma_bank(sr, N_FFT, tuning)))
 
 
 def _centroid_bandwidth_features(analysis: Analysis) -> tuple[float, float, float, float]:
