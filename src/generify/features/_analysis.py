@@ -85,6 +85,22 @@ def peak_normalized(chroma: np.ndarray) -> np.ndarray:
     return chroma / np.where(peak < _TINY, 1.0, peak)
 
 
+def centroid_bandwidth(
+    magnitude: np.ndarray, frequencies: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral centroid and bandwidth of each frame in Hz, each of shape ``(n_frames,)``.
+
+    First moment and square-rooted second central moment of each frame's magnitude
+    spectrum ``magnitude`` ``(n_frames, n_bins)`` over the bin ``frequencies`` (Hz);
+    frames without energy stay unnormalised (centroid 0), as in librosa.
+    """
+    total = magnitude.sum(axis=1)
+    total = np.where(total < _TINY, 1.0, total)
+    moments = magnitude @ np.stack([frequencies, frequencies**2], axis=1) / total[:, None]
+    centroid = moments[:, 0]
+    return centroid, np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0))
+
+
 class Analysis:
     """Lazily computed, memoised spectral views of one mono waveform.
 

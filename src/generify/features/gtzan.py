@@ -60,7 +60,13 @@ import scipy.fft
 
 from .. import spectral
 from ..errors import AudioError
-from ._analysis import Analysis, chroma_bank, peak_normalized, zero_crossing_rate
+from ._analysis import (
+    Analysis,
+    centroid_bandwidth,
+    chroma_bank,
+    peak_normalized,
+    zero_crossing_rate,
+)
 from ._base import AudioFeatureTransformer
 
 __all__ = ["GTZAN_FEATURE_NAMES", "GTZANFeatures", "gtzan_features"]
@@ -88,7 +94,6 @@ N_FFT = 2048
 HOP_LENGTH = 512
 N_MFCC = 20
 HPSS_KERNEL = 31
-_TINY = np.finfo(np.float64).tiny
 
 
 def _mean_var(x: np.ndarray) -> tuple[float, float]:
@@ -177,12 +182,7 @@ def _chroma_features(analysis: Analysis) -> tuple[float, float]:
 
 def _centroid_bandwidth_features(analysis: Analysis) -> tuple[float, float, float, float]:
     """``spectral_centroid`` and ``spectral_bandwidth`` means and variances."""
-    magnitude, freqs = analysis.magnitude, analysis.frequencies
-    total = magnitude.sum(axis=1)
-    total[total < _TINY] = 1.0  # silent frames stay unnormalised, as in librosa
-    moments = magnitude @ np.stack([freqs, freqs**2], axis=1) / total[:, None]
-    centroid = moments[:, 0]
-    bandwidth = np.sqrt(np.maximum(moments[:, 1] - centroid**2, 0.0))
+    centroid, bandwidth = centroid_bandwidth(analysis.magnitude, analysis.frequencies)
     return (*_mean_var(centroid), *_mean_var(bandwidth))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import spectral
 from ..filters import fft_frequencies
-from ._analysis import N_FFT, Analysis
+from ._analysis import N_FFT, Analysis, centroid_bandwidth
 from ._base import AudioFeatureTransformer
 
 __all__ = ["SpectralShapeFeatures", "spectral_contrast", "texture_statistics"]
@@ -407,7 +407,6 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
         features = np.empty((n_frames, len(self._frame_feature_names())))
         peaks = np.empty((n_frames, len(bands)))
         valleys = np.empty_like(peaks)
-        weights = np.stack([freqs, freqs**2]).T
         # A block of frames at a time: its temporaries stay in cache, and no temporary as
         # large as the spectrogram is allocated (fresh memory costs page faults).
         for start in range(0, n_frames, _BLOCK):
@@ -418,11 +417,7 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
             own_power, magnitude = block_power[before:], block_magnitude[before:]
             out = features[start:stop]
 
-            total = magnitude.sum(axis=1)
-            total = np.where(total < _TINY, 1.0, total)
-            moments = magnitude @ weights / total[:, None]
-            out[:, 0] = moments[:, 0]
-            out[:, 1] = np.sqrt(np.maximum(moments[:, 1] - moments[:, 0] ** 2, 0.0))
+            out[:, 0], out[:, 1] = centroid_bandwidth(magnitude, freqs)
 
             out[:, 2] = freqs[_rolloff_bins(magnitude, self.roll_percent)]
 
