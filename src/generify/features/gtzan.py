@@ -167,7 +167,9 @@ def _features(analysis: Analysis) -> np.ndarray:
             *rolloff,
             *_mean_var(_zero_crossing_rate(analysis)),
             *harmony_percussive,
-            _tempo(analysis),
+            spectral.tempo(
+                analysis.onset_envelope, sr=analysis.sample_rate, hop_length=analysis.hop_length
+            ),
             *_mfcc_features(analysis),
         ]
     )
@@ -212,15 +214,6 @@ def _rolloff_bins(magnitude32: np.ndarray) -> np.ndarray:
     """Each frame's first bin where the float32 running sum reaches 85 % of the total."""
     cumulative = np.cumsum(magnitude32, axis=1)
     return np.argmax(cumulative >= np.float32(0.85) * cumulative[:, -1:], axis=1)
-
-
-def _tempo(analysis: Analysis) -> float:
-    """``tempo`` in beats per minute, as ``librosa.beat.beat_track`` estimates it."""
-    if not analysis.onset_envelope.any():
-        return 0.0  # librosa's beat_track without onsets
-    return spectral.tempo_from_tempogram(
-        analysis.mean_tempogram, sr=analysis.sample_rate, hop_length=analysis.hop_length
-    )
 
 
 def _zero_crossing_rate(analysis: Analysis) -> np.ndarray:
