@@ -18,6 +18,7 @@ import numpy as np
 import scipy.fft
 import scipy.ndimage
 
+from ._checks import is_integer
 from .filters import fft_frequencies
 
 __all__ = [
@@ -212,11 +213,7 @@ def median_filter(x: np.ndarray, *, size: int, axis: int) -> np.ndarray:
     """
     if size % 2 != 1:
         raise ValueError(f"size must be odd, got {size}")
-    if (
-        not isinstance(axis, (int, np.integer))
-        or isinstance(axis, (bool, np.bool_))
-        or axis not in (0, 1, -1, -2)
-    ):
+    if not (is_integer(axis) and axis in (0, 1, -1, -2)):
         raise ValueError(f"axis must be 0, 1, -1 or -2 (x is 2-D), got {axis!r}")
     x = np.asarray(x)
     x = x.astype(np.float32 if x.dtype == np.float32 else np.float64, copy=False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import spectral
+from .._checks import is_finite_real, is_integer
 from ..filters import fft_frequencies
 from ._analysis import N_FFT, Analysis, centroid_bandwidth
 from ._base import AudioFeatureTransformer
@@ -29,14 +30,6 @@ _BLOCK = 128  # frames processed together
 _WIDE_BAND = 200
 _CHUNK = 64  # bins summed together when locating the roll-off
 _EPS = np.finfo(np.float64).eps
-
-
-def _is_finite_real(value: object) -> bool:
-    return (
-        isinstance(value, (int, float, np.integer, np.floating))
-        and not isinstance(value, (bool, np.bool_))
-        and np.isfinite(value)
-    )
 
 
 def spectral_contrast(
@@ -327,15 +320,11 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
     def _validate_feature_params(self) -> None:
         for name in ("roll_percent", "contrast_quantile"):
             value = getattr(self, name)
-            if not (_is_finite_real(value) and 0 < value < 1):
+            if not (is_finite_real(value) and 0 < value < 1):
                 raise ValueError(f"{name} must be in (0, 1), got {value!r}")
-        if not (
-            isinstance(self.n_bands, (int, np.integer))
-            and not isinstance(self.n_bands, (bool, np.bool_))
-            and self.n_bands >= 1
-        ):
+        if not (is_integer(self.n_bands) and self.n_bands >= 1):
             raise ValueError(f"n_bands must be a positive integer, got {self.n_bands!r}")
-        if not (_is_finite_real(self.contrast_fmin) and self.contrast_fmin > 0):
+        if not (is_finite_real(self.contrast_fmin) and self.contrast_fmin > 0):
             raise ValueError(
                 f"contrast_fmin must be a finite positive number (Hz), got {self.contrast_fmin!r}"
             )
@@ -359,7 +348,7 @@ class SpectralShapeFeatures(AudioFeatureTransformer):
                 f"{self.sample_rate} Hz: {exc}"
             ) from None
         if self.texture_window is not None and not (
-            _is_finite_real(self.texture_window) and self.texture_window > 0
+            is_finite_real(self.texture_window) and self.texture_window > 0
         ):
             raise ValueError(
                 "texture_window must be None or a finite positive number (seconds), "
