@@ -120,15 +120,21 @@ def _check_source(source: Any) -> Any:
     if seekable is not None and seekable():
         return source
     # Decoders seek (to find the header, the length, the end): buffer a stream (pipe,
-    # socket, HTTP response) in memory, keeping its name for messages.
+    # socket, HTTP response) in memory.
+    return _read_into_memory(source, name)
+
+
+def _read_into_memory(source: Any, name: str) -> io.BytesIO:
+    """A file object's content (from its start when it can seek) as a file named ``name``."""
     try:
+        _rewind(source)
         data = source.read()
     except OSError as exc:
         raise AudioError(f"{name}: cannot be read ({exc})") from exc
     if not isinstance(data, bytes) or not data:
         raise AudioError(f"{name}: the stream gave no bytes")
     buffered = io.BytesIO(data)
-    buffered.name = name
+    buffered.name = name  # for messages
     return buffered
 
 
@@ -142,14 +148,7 @@ def _in_memory(source: Any) -> Any:
     checked = _check_source(source)  # typed errors for closed or text-mode objects
     if checked is not source:
         return checked  # a stream, already read into memory
-    name = describe_source(source)
-    try:
-        _rewind(source)
-        buffered = io.BytesIO(source.read())
-    except OSError as exc:
-        raise AudioError(f"{name}: cannot be read ({exc})") from exc
-    buffered.name = name
-    return buffered
+    return _read_into_memory(source, describe_source(source))
 
 
 def _open_soundfile(source: Any) -> sf.SoundFile:
