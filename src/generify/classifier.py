@@ -18,7 +18,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from .errors import AudioError
 from .features import MFCCTransformer
-from .features._base import SkippedFile, TrackSegments, as_sources, check_segment_duration
+from .features._base import (
+    SkippedFile,
+    TrackSegments,
+    as_sources,
+    check_segment_duration,
+    skipped_summary,
+)
 
 __all__ = ["FeatureColumns", "GenreClassifier", "Timeline"]
 
@@ -199,15 +205,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         if n_tracks != len(y):
             raise ValueError(f"X has {n_tracks} tracks but y has {len(y)} labels")
         segments, kept = self._segments(features, X)
+        why = skipped_summary(getattr(self, "skipped_", []))
         if not segments:
-            raise AudioError(
-                f"no track could be read; nothing to learn from ({_skipped_preview(self)})"
-            )
+            raise AudioError(f"no track could be read; nothing to learn from ({why})")
         lost = ", ".join(map(str, sorted(set(y) - set(y[kept]))))
         if lost and len(set(y[kept])) < 2:
             raise AudioError(
                 f"fewer than 2 genres left to learn from: every track of {lost} was "
-                f"unreadable ({_skipped_preview(self)})"
+                f"unreadable ({why})"
             )
         if lost:
             warnings.warn(
@@ -398,14 +403,6 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = self.features != PASSTHROUGH
         return tags
-
-
-def _skipped_preview(model: GenreClassifier, limit: int = 3) -> str:
-    """Why the first unreadable tracks of the last batch were skipped, for a message."""
-    skipped = getattr(model, "skipped_", [])
-    shown = "; ".join(s.reason for s in skipped[:limit])  # each reason names its file
-    more = f"; and {len(skipped) - limit} more" if len(skipped) > limit else ""
-    return f"skipped {shown}{more}"
 
 
 def _check_labels(y: Any) -> np.ndarray:

@@ -47,6 +47,7 @@ from sklearn.tree import DecisionTreeClassifier
 from . import plotting
 from .classifier import GenreClassifier
 from .errors import AudioError, DatasetError, ModelError
+from .features._base import skipped_summary
 
 __all__ = [
     "ClassifierComparison",
@@ -384,8 +385,9 @@ def evaluate(model: Any, X: Any, y: Any, *, labels: Sequence | None = None) -> E
             "them, or on_error='raise' inside pipelines"
         )
     if not len(y_true):
-        preview = "; ".join(s.reason for s in skipped[:3])
-        raise AudioError(f"no input could be read, nothing to evaluate (skipped {preview})")
+        raise AudioError(
+            f"no input could be read, nothing to evaluate ({skipped_summary(skipped)})"
+        )
     classes = getattr(model, "classes_", None)
     labels = _resolve_labels(labels, classes, y_true, y_pred)
     scores = None if classes is None else _class_scores(raw_scores, model, list(classes), labels)

@@ -56,6 +56,13 @@ class SkippedFile:
     reason: str
 
 
+def skipped_summary(skipped: Sequence[SkippedFile], *, limit: int = 3) -> str:
+    """Why the first ``limit`` sources were skipped, for an error message."""
+    shown = "; ".join(s.reason for s in skipped[:limit])  # each reason names its file
+    more = f"; and {len(skipped) - limit} more" if len(skipped) > limit else ""
+    return f"skipped {shown}{more}"
+
+
 @dataclass(frozen=True)
 class TrackSegments:
     """Features of consecutive segments of one track.
