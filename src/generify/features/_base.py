@@ -249,7 +249,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         cached = _cached(self.memory)
         tasks = (
             delayed(_guarded)(
-                _extractor(source, cached),
+                cached if isinstance(source, (str, os.PathLike)) else _segments_of,
                 spec,
                 index,
                 source,
@@ -351,17 +351,6 @@ def _shippable(source: Any) -> Any:
         return _Unshippable(describe_source(source), exc)
 
 
-def _reraise(spec, source: _Unshippable, *args) -> TrackSegments:
-    raise source.error
-
-
-def _extractor(source: Any, cached: Any):
-    """The function that gives ``source``'s segments: through the cache for paths."""
-    if isinstance(source, _Unshippable):
-        return _reraise
-    return cached if isinstance(source, (str, os.PathLike)) else _segments_of
-
-
 def _guarded(extract, spec, index, source, identity, segment_duration, min_fraction, tolerate):
     try:
         return extract(spec, source, identity, segment_duration, min_fraction)
@@ -383,6 +372,8 @@ def _segments_of(
     min_fraction: float,
 ) -> TrackSegments:
     """Features of one track's segments; ``identity`` keys the cache, ``source`` is read."""
+    if isinstance(source, _Unshippable):
+        raise source.error
     cls, params = spec
     transformer = cls(**dict(params))
     sr = transformer.sample_rate
