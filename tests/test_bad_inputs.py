@@ -338,6 +338,18 @@ CASES = [
         "1-D numeric array",
         is_file=False,
     ),
+    Case(
+        "(waveform, rate) pair",
+        lambda d, s: (_tone(), SR),
+        "waveform, sample rate",
+        is_file=False,
+    ),
+    Case(
+        "ragged nested sequence",
+        lambda d, s: [np.zeros(3), [0.1, 0.2]],
+        "not a 1-D numeric waveform",
+        is_file=False,
+    ),
 ]
 
 
@@ -418,7 +430,15 @@ def test_transformer_outcome(case, tmp_path, request):
 
 #: Items that make the batch itself malformed (not a bad file): they raise in fit even
 #: with on_error="skip", because the caller's list is wrong, not the collection.
-MALFORMED_ITEMS = {"None", "int", "dict", "bytes", "(samples, channels) array as one waveform"}
+MALFORMED_ITEMS = {
+    "None",
+    "int",
+    "dict",
+    "bytes",
+    "(samples, channels) array as one waveform",
+    "(waveform, rate) pair",
+    "ragged nested sequence",
+}
 
 
 def test_one_batch_of_every_bad_input_costs_only_the_bad_ones(tmp_path, request):

@@ -9,6 +9,7 @@ cannot be read.
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -521,11 +522,28 @@ def _pcm_to_float(y: np.ndarray) -> np.ndarray:
     return y / -float(info.min)
 
 
+def _is_waveform_and_rate(item: Any) -> bool:
+    return (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[0], np.ndarray)
+        and isinstance(item[1], numbers.Integral)
+    )
+
+
 def _as_source(item: Any, index: int) -> Any:
     if isinstance(item, (str, os.PathLike)) or hasattr(item, "read"):
         return item
     if isinstance(item, (Sequence, np.ndarray)) and not isinstance(item, (bytes, dict)):
-        y = np.asarray(item)
+        if _is_waveform_and_rate(item):
+            raise AudioError(
+                f"X[{index}]: got a (waveform, sample rate) pair, as load_audio returns; "
+                "pass the waveform alone, at the transformer's sample_rate"
+            )
+        try:
+            y = np.asarray(item)
+        except ValueError as exc:
+            raise AudioError(f"X[{index}]: not a 1-D numeric waveform ({exc})") from exc
         if y.dtype.kind in "biuf" and y.ndim == 1:
             return _pcm_to_float(y) if y.dtype.kind in "iu" else y.astype(np.float64, copy=False)
         raise AudioError(
