@@ -433,6 +433,17 @@ def test_other_versions_warn_once(rows, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
+def test_parameters_a_file_lacks_take_their_defaults(tmp_path):
+    """A file from a version before a parameter existed (here trim_db) still loads whole."""
+    X, y = _tracks()
+    model = GenreClassifier(segment_duration=0.5).fit(X, y)
+    path = save_portable(model, tmp_path / "genre.npz")
+    _edit_model(path, lambda m: m["params"].pop("trim_db"))
+    loaded = load_portable(path)
+    assert loaded.get_params()["trim_db"] == GenreClassifier().trim_db
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), rtol=1e-12)
+
+
 def test_is_portable(tmp_path, rows):
     X, y = rows
     assert is_portable(save_portable(LogisticRegression().fit(X, y), tmp_path / "m.npz"))

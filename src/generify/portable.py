@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import json
 import math
 import os
@@ -505,7 +506,10 @@ class _Decoder:
 
     def _estimator(self, node: dict) -> Any:
         cls = _resolve(_field(node, "__estimator__", str))
-        state = {k: self.decode(v) for k, v in _field(node, "params", dict).items()}
+        # Parameters the saving version did not have yet take their defaults, as they
+        # would in the constructor; load_portable warns that the versions differ.
+        state = _constructor_defaults(cls)
+        state.update({k: self.decode(v) for k, v in _field(node, "params", dict).items()})
         state.update({k: self.decode(v) for k, v in _field(node, "attributes", dict).items()})
         if self._sklearn_version is not None:
             state["_sklearn_version"] = self._sklearn_version  # sklearn warns on a mismatch
@@ -515,6 +519,15 @@ class _Decoder:
             if isinstance(value, _TreeToRebuild):
                 setattr(estimator, attribute, value.build(estimator))
         return estimator
+
+
+def _constructor_defaults(cls: type) -> dict[str, Any]:
+    from sklearn.base import BaseEstimator
+
+    if not issubclass(cls, BaseEstimator):
+        return {}
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 class _TreeToRebuild:
