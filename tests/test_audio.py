@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from generify import AudioError, GenerifyError, load_audio
-from generify.audio import audio_info, iter_blocks
+from generify import AudioError, GenerifyError, audio, load_audio
+from generify.audio import SILENCE_FRAME, audio_info, cut_blocks, iter_blocks
 
 
 @pytest.fixture
@@ -120,6 +120,82 @@ def test_shorter_than_one_sample_at_the_target_rate(tmp_path):
     assert str(path) in str(info.value)
     with pytest.raises(AudioError, match="shorter than one sample at 22050 Hz"):
         list(iter_blocks(path, block_duration=1.0))
+
+
+def _between_silences(lead: int, sound: int, gap: int, again: int, tail: int) -> np.ndarray:
+    """Silence, a cosine (loud from its first sample), silence, a cosine, silence."""
+    t = np.arange(max(sound, again)) / 22050
+    burst = (0.5 * np.cos(2 * np.pi * 440 * t)).astype(np.float32)
+    parts = [np.zeros(lead), burst[:sound], np.zeros(gap), burst[:again], np.zeros(tail)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def test_iter_blocks_trim_leaves_out_the_silent_ends_only(tmp_path):
+    y = _between_silences(11025, 15000, 5000, 3000, 20000)
+    path = tmp_path / "padded.wav"
+    sf.write(path, y, 22050, subtype="FLOAT")
+    blocks = list(iter_blocks(path, block_duration=0.25, trim_db=-60.0))
+    assert blocks[0][0] == pytest.approx(0.5)  # the file's time of the first sound
+    assert [b.shape[0] for _, b in blocks[:-1]] == [5512] * (len(blocks) - 1)
+    # the silence between the two sounds is kept; the cosine's last sample ends the track
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), y[11025:34025])
+    untrimmed = np.concatenate([b for _, b in iter_blocks(path, block_duration=0.25)])
+    np.testing.assert_array_equal(untrimmed, y)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_trimming_does_not_depend_on_how_the_signal_arrives(seed):
+    rng = np.random.default_rng(seed)
+    # runs of noise from -75 to -45 dBFS: which frames pass -60 dBFS depends on the frame
+    # grid, which must stay anchored at the signal's first sample
+    runs = [
+        10 ** (rng.uniform(-75, -45) / 20) * rng.standard_normal(rng.integers(1, 3 * SILENCE_FRAME))
+        for _ in range(8)
+    ]
+    y = np.concatenate(runs).astype(np.float32)
+    cuts = np.sort(rng.integers(0, y.shape[0], size=12))
+    pieces = np.split(y, cuts)  # uneven, some empty, frames split across pieces
+    whole = list(cut_blocks([y], size=1000, sr=22050, trim_db=-60.0, name="x"))
+    streamed = list(cut_blocks(pieces, size=1000, sr=22050, trim_db=-60.0, name="x"))
+    assert [p for p, _ in streamed] == [p for p, _ in whole]
+    for (_, a), (_, b) in zip(streamed, whole, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trim_judges_frames_by_rms_over_all_channels(tmp_path):
+    rng = np.random.default_rng(0)
+    quiet = 10 ** (-70 / 20) * rng.standard_normal((22050, 2))  # hiss at -70 dBFS RMS
+    loud = 10 ** (-50 / 20) * rng.standard_normal((22050, 2))
+    path = tmp_path / "hiss.wav"
+    sf.write(path, np.concatenate([quiet, loud, quiet]).astype(np.float32), 22050, subtype="FLOAT")
+    blocks = list(iter_blocks(path, block_duration=10.0, mono=False, trim_db=-60.0))
+    ((start, y),) = blocks
+    # cut within the edge frames: at most one frame of hiss is left at either end
+    assert 22050 - SILENCE_FRAME <= round(start * 22050) <= 22050
+    assert 22050 <= y.shape[0] <= 22050 + 2 * SILENCE_FRAME and y.shape[1] == 2
+
+
+def test_a_silent_file_is_an_audio_error_naming_it(tmp_path):
+    path = tmp_path / "silence.wav"
+    sf.write(path, np.full(30000, 1e-4, np.float32), 22050, subtype="FLOAT")  # -80 dBFS
+    with pytest.raises(AudioError, match="silent") as info:
+        list(iter_blocks(path, block_duration=1.0, trim_db=-60.0))
+    assert str(path) in str(info.value)
+    assert len(list(iter_blocks(path, block_duration=1.0, trim_db=-90.0))) == 2
+
+
+def test_only_the_last_max_trailing_silence_seconds_are_held_back(monkeypatch):
+    monkeypatch.setattr(audio, "MAX_TRAILING_SILENCE", 0.1)  # 2205 samples
+    y = _between_silences(0, 5000, 0, 0, 6615)
+    ((_, kept),) = cut_blocks([y], size=len(y), sr=22050, trim_db=-60.0, name="x")
+    # of 6615 samples of final silence, the first 4410 are let through, bounding memory
+    np.testing.assert_array_equal(kept, y[: 5000 + 4410])
+
+
+@pytest.mark.parametrize("trim_db", [0, 3.0, float("nan"), -np.inf, "-60", True])
+def test_trim_db_must_be_a_level_below_full_scale(stereo_wav, trim_db):
+    with pytest.raises(ValueError, match="trim_db"):
+        list(iter_blocks(stereo_wav, block_duration=1.0, trim_db=trim_db))
 
 
 def test_iter_blocks_stream_ffmpeg_formats_one_block_at_a_time(shared_data):

@@ -166,9 +166,30 @@ def test_runtime_settings_apply_after_fit(toy_tracks, tmp_path):
         model.predict([bad, X[1]])
 
 
+def test_silence_around_a_song_does_not_change_its_genre(toy_tracks):
+    X, y = toy_tracks
+    model = GenreClassifier(segment_duration=0.2).fit(X, y)
+    song = X[1]  # its first and last samples pass -60 dBFS: trimming gives it back whole
+    padded = np.concatenate([np.zeros(11025), song, np.zeros(22050)]).astype(np.float32)
+    np.testing.assert_array_equal(model.predict_proba([padded]), model.predict_proba([song]))
+    timeline = model.predict_timeline(padded)
+    assert timeline.starts[0] == pytest.approx(0.5) and timeline.ends[-1] == pytest.approx(1.0)
+    untrimmed = clone(model).set_params(trim_db=None).fit(X, y)
+    assert not np.allclose(untrimmed.predict_proba([padded]), untrimmed.predict_proba([song]))
+
+
+def test_a_silent_track_is_unreadable(toy_tracks):
+    X, y = toy_tracks
+    model = GenreClassifier(on_error="skip").fit(X, y)
+    assert model.predict([X[0], np.zeros(22050), X[1]]).shape == (2,)
+    assert "silent" in model.skipped_[0].reason and model.skipped_[0].source == "X[1]"
+    with pytest.raises(ValueError, match="trim_db"):
+        model.set_params(trim_db=6.0).predict(X)
+
+
 def test_short_tail_joins_the_last_segment(toy_tracks, tone):
     X, y = toy_tracks
-    model = GenreClassifier(segment_duration=0.1).fit(X, y)
+    model = GenreClassifier(segment_duration=0.1, trim_db=None).fit(X, y)
     timeline = model.predict_timeline(tone(150, 0.53))  # 5 segments + a 0.03-s tail
     np.testing.assert_allclose(timeline.starts, [0.0, 0.1, 0.2, 0.3, 0.4], atol=1e-6)
     assert timeline.ends[-1] == pytest.approx(0.53, abs=1e-4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -155,3 +157,20 @@ def test_decisions_survive_what_real_songs_bring(
         np.testing.assert_allclose(
             _level_invariant(model, changed_rows), _level_invariant(model, rows), rtol=1e-12, atol=0
         )
+
+
+def test_silence_before_and_after_a_song_does_not_move_its_label(model, clips_and_rows, tmp_path):
+    # A song file starts and ends in silence, a GTZAN clip (cut from inside a song) does
+    # not; measured on all 102 clips, 1 s before and 2 s after changed 32 % of the labels
+    # until GenreClassifier learnt to leave silent ends out (trim_db), and none since.
+    clips, rows = clips_and_rows
+    padded = []
+    for clip in clips:
+        y, sr = load_audio(clip)
+        path = tmp_path / clip.name
+        sf.write(path, np.concatenate([np.zeros(sr), y, np.zeros(2 * sr)]), sr, subtype="FLOAT")
+        padded.append(path)
+    labels = model.classifier_.predict(rows)
+    assert list(model.predict(padded)) == list(labels)
+    untrimmed = np.mean(copy.deepcopy(model).set_params(trim_db=None).predict(padded) == labels)
+    assert untrimmed < 0.9, untrimmed

@@ -13,7 +13,7 @@ import itertools
 import math
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,6 +39,14 @@ PLAUSIBLE_RATES = (1_000, 1_000_000)
 #: 11 kHz up, where scipy's ``resample_poly`` passes -5.8 dB at 11 kHz and -12.6 dB at
 #: 11.6 kHz (which then aliases to 10.45 kHz).
 RESAMPLE_QUALITY = "HQ"
+
+#: Frames of this many samples decide what is silence at a track's ends (the frame
+#: length of ``librosa.effects.trim``).
+SILENCE_FRAME = 2048
+#: Seconds of silence after the last sound held back while a stream waits to see
+#: whether the track ends in it; a longer silence is kept, the part beyond this as part
+#: of the track.  It bounds the memory of trimming: 10.6 MB of float32 at 22050 Hz.
+MAX_TRAILING_SILENCE = 120.0
 
 #: Samples decoded per libsndfile call.  soundfile allocates the frames asked for up
 #: front, and a damaged header can claim terabytes, so reads go in bounded chunks and
@@ -285,6 +293,7 @@ def iter_blocks(
     block_duration: float,
     sr: int | None = 22050,
     mono: bool = True,
+    trim_db: float | None = None,
 ) -> Iterator[tuple[float, np.ndarray]]:
     """Stream a file in consecutive blocks, never holding the whole decode.
 
@@ -301,11 +310,20 @@ def iter_blocks(
         ``round(block_duration * sr)`` samples.
     mono : bool, default=True
         Down-mix to one channel.
+    trim_db : float or None, default=None
+        Leave out the silence at the start and the end of the file: the frames of
+        :data:`SILENCE_FRAME` samples (counted from the file's first sample, at ``sr``)
+        whose RMS over all channels is at most ``trim_db`` dBFS (e.g. -60.0), before
+        the first louder frame and after the last one.  Blocks then start at the first
+        louder frame, and silence inside the file is kept; of a final silence longer
+        than :data:`MAX_TRAILING_SILENCE` seconds, only that much is left out.  A file
+        with no louder frame raises :class:`~generify.errors.AudioError`.  ``None``
+        keeps every sample.
 
     Yields
     ------
     start : float
-        Start time of the block in seconds.
+        Start time of the block in seconds from the start of the file.
     y : np.ndarray of float32
         The block's samples, as :func:`load_audio` returns them.
     """
@@ -316,24 +334,20 @@ def iter_blocks(
             f"got {block_duration!r}"
         )
     _check_target_rate(sr, name)
+    check_trim_db(trim_db)
     native = _native_blocks(_check_source(source), block_duration=block_duration, name=name)
     first = next(native, None)
     if first is None:
         raise AudioError(f"{name}: holds no audio frames")
     native_sr = first[0]
-    blocks = (_mixed(block, mono=mono, name=name) for _, block in itertools.chain([first], native))
+    pieces = (_mixed(block, mono=mono, name=name) for _, block in itertools.chain([first], native))
     if sr is None or sr == native_sr:
         sr = native_sr
     else:
-        blocks = _resampled_blocks(
-            blocks, orig_sr=native_sr, target_sr=sr, size=max(1, round(block_duration * sr))
-        )
-    start = 0
-    for y in blocks:
+        pieces = _resampled_stream(pieces, orig_sr=native_sr, target_sr=sr)
+    size = max(1, round(block_duration * sr))
+    for start, y in cut_blocks(pieces, size=size, sr=sr, trim_db=trim_db, name=name):
         yield start / sr, np.clip(y, -1.0, 1.0, out=y)
-        start += y.shape[0]
-    if not start:
-        raise AudioError(f"{name}: shorter than one sample at {sr} Hz")
 
 
 def _native_blocks(
@@ -365,31 +379,14 @@ def _native_blocks(
             ) from exc
 
 
-def _resampled_blocks(
-    blocks: Iterator[np.ndarray], *, orig_sr: int, target_sr: int, size: int
-) -> Iterator[np.ndarray]:
-    """Stream blocks through one resampler; re-cut its output into ``size``-sample blocks.
-
-    One filter runs over the whole stream, so the blocks join without seams and
-    together equal :func:`resample` of the whole signal.
-    """
-    held: list[np.ndarray] = []
-    n_held = 0
-    for out in _resampled_stream(blocks, orig_sr=orig_sr, target_sr=target_sr):
-        held.append(out)
-        n_held += out.shape[0]
-        while n_held >= size:
-            joined = np.concatenate(held)
-            yield joined[:size]
-            held, n_held = [joined[size:]], n_held - size
-    if n_held:
-        yield np.concatenate(held)
-
-
 def _resampled_stream(
     blocks: Iterator[np.ndarray], *, orig_sr: int, target_sr: int
 ) -> Iterator[np.ndarray]:
-    """libsoxr's output for consecutive blocks (of uneven length), then its flushed tail."""
+    """libsoxr's output for consecutive blocks (of uneven length), then its flushed tail.
+
+    One filter runs over the whole stream, so its pieces join without seams and together
+    equal :func:`resample` of the whole signal.
+    """
     stream = empty = None
     for y in blocks:
         if stream is None:
@@ -401,6 +398,156 @@ def _resampled_stream(
         yield stream.resample_chunk(y)
     if stream is not None:
         yield stream.resample_chunk(empty, last=True)
+
+
+def check_trim_db(trim_db: Any) -> None:
+    """Reject a silence threshold that is not None or a finite number of dBFS below 0."""
+    if trim_db is not None and not (is_finite_real(trim_db) and trim_db < 0):
+        raise ValueError(
+            f"trim_db must be None or a finite level in dBFS below 0 (e.g. -60.0), got {trim_db!r}"
+        )
+
+
+def cut_blocks(
+    pieces: Iterable[np.ndarray], *, size: int, sr: int, trim_db: float | None, name: str
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Re-cut consecutive pieces of a signal into blocks of ``size`` samples.
+
+    Yields ``(position of the block's first sample, block)``, positions in samples from
+    the signal's start; the last block may be shorter.  With ``trim_db``, the signal's
+    silent start and end are left out first, as :func:`iter_blocks` describes.  Raises
+    :class:`~generify.errors.AudioError` naming ``name`` when nothing is left.
+    """
+    if trim_db is None:
+        stream = _positioned(pieces)
+    else:
+        stream = _between_silences(
+            pieces,
+            level_db=trim_db,
+            max_held=round(MAX_TRAILING_SILENCE * sr),
+            silent=f"{name}: silent (no {SILENCE_FRAME}-sample frame above {trim_db:g} dBFS RMS)",
+        )
+    held: list[np.ndarray] = []
+    n_held = position = 0
+    empty = True
+    for start, piece in stream:
+        if not held:
+            position = int(start)
+        held.append(piece)
+        n_held += piece.shape[0]
+        while n_held >= size:
+            joined = held[0] if len(held) == 1 else np.concatenate(held)
+            yield position, joined[:size]
+            empty = False
+            position += size
+            n_held -= size
+            held = [joined[size:]] if n_held else []
+    if n_held:
+        yield position, held[0] if len(held) == 1 else np.concatenate(held)
+    elif empty:
+        raise AudioError(f"{name}: shorter than one sample at {sr} Hz")
+
+
+def _positioned(pieces: Iterable[np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
+    position = 0
+    for piece in pieces:
+        if piece.shape[0]:
+            yield position, piece
+            position += piece.shape[0]
+
+
+def _between_silences(
+    pieces: Iterable[np.ndarray], *, level_db: float, max_held: int, silent: str
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(position, piece)`` from the first sound to the last: the rest is silence.
+
+    Frames of :data:`SILENCE_FRAME` samples from the signal's start (the last one may be
+    shorter) whose RMS is above ``level_db`` dBFS are loud; the signal is cut at the first
+    sample of the first loud frame, and after the last sample of the last one, whose
+    magnitude is above that level, so that no silence is left before or after.  Silence
+    after a loud frame is held until sound follows (it is inside the signal) or the
+    signal ends (it is dropped); past ``max_held`` samples its oldest part is let
+    through.  Raises ``AudioError(silent)`` when no frame is loud.
+    """
+    level = 10.0 ** (level_db / 20.0)
+    analysed = 0  # samples of the signal seen so far
+    found = False
+    held: list[np.ndarray] = []  # the silence since the last loud frame
+    n_held = 0
+    for frames in _whole_frames(pieces):
+        offset = analysed  # position of frames[0]
+        analysed += frames.shape[0]
+        loud = np.flatnonzero(_frame_mean_squares(frames) > level**2)
+        begin = 0
+        if loud.size:
+            if not found:
+                found = True
+                begin = _above(frames, loud[0], level)[0]
+            position = offset - n_held
+            for piece in held:
+                yield position, piece
+                position += piece.shape[0]
+            held, n_held = [], 0
+            end = _above(frames, loud[-1], level)[-1] + 1
+            yield offset + begin, frames[begin:end]
+            begin = end
+        if found and begin < frames.shape[0]:
+            held.append(frames[begin:])
+            n_held += frames.shape[0] - begin
+        if n_held > max_held:
+            joined = np.concatenate(held)
+            spill = n_held - max_held
+            yield analysed - n_held, joined[:spill]
+            held, n_held = [joined[spill:]], max_held
+    if not found and analysed:
+        raise AudioError(silent)
+
+
+def _above(frames: np.ndarray, frame: int, level: float) -> np.ndarray:
+    """Indices in ``frames`` of the samples of frame ``frame`` whose magnitude passes ``level``.
+
+    Never empty for a frame whose RMS passes it.
+    """
+    start = frame * SILENCE_FRAME
+    magnitude = np.abs(frames[start : start + SILENCE_FRAME])
+    if magnitude.ndim == 2:
+        magnitude = magnitude.max(axis=1)
+    return start + np.flatnonzero(magnitude > level)
+
+
+def _whole_frames(pieces: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """The pieces regrouped into runs of whole :data:`SILENCE_FRAME`-sample frames.
+
+    Only the last run may end in a partial frame; a frame split across pieces is joined,
+    nothing else is copied.
+    """
+    carry = None
+    for piece in pieces:
+        if carry is not None:
+            need = SILENCE_FRAME - carry.shape[0]
+            if piece.shape[0] < need:
+                carry = np.concatenate([carry, piece])
+                continue
+            yield np.concatenate([carry, piece[:need]])
+            piece = piece[need:]
+        whole = piece.shape[0] - piece.shape[0] % SILENCE_FRAME
+        if whole:
+            yield piece[:whole]
+        carry = piece[whole:] if whole < piece.shape[0] else None
+    if carry is not None:
+        yield carry
+
+
+def _frame_mean_squares(y: np.ndarray) -> np.ndarray:
+    """Mean square of each :data:`SILENCE_FRAME`-sample frame of ``y``, over all channels."""
+    squares = np.square(y, dtype=np.float64)
+    if squares.ndim == 2:
+        squares = squares.mean(axis=1)
+    whole = squares.shape[0] - squares.shape[0] % SILENCE_FRAME
+    means = squares[:whole].reshape(-1, SILENCE_FRAME).mean(axis=1)
+    if whole < squares.shape[0]:
+        means = np.append(means, squares[whole:].mean())
+    return means
 
 
 def _read_soundfile(

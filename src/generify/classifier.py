@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from .audio import check_trim_db
 from .errors import AudioError
 from .features import MFCCTransformer
 from .features._base import (
@@ -117,10 +118,11 @@ class FeatureColumns(TransformerMixin, BaseEstimator):
 class GenreClassifier(ClassifierMixin, BaseEstimator):
     """Predict the genre of songs from their audio.
 
-    Each track is cut into segments of ``segment_duration`` seconds, a feature vector is
-    computed for every segment, the classifier learns from the segments (each labelled
-    with its track's genre), and a track is decided by averaging the probabilities of
-    its segments.  A 30-s GTZAN clip is one segment; a 5-minute song is ten.
+    Each track, less the silence at its start and end, is cut into segments of
+    ``segment_duration`` seconds, a feature vector is computed for every segment, the
+    classifier learns from the segments (each labelled with its track's genre), and a
+    track is decided by averaging the probabilities of its segments.  A 30-s GTZAN clip
+    is one segment; a 5-minute song is ten.
 
     Parameters
     ----------
@@ -133,6 +135,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         ``LogisticRegression`` on standardised features.
     segment_duration : float or None, default=30.0
         Segment length in seconds; ``None`` takes each whole track as one segment.
+    trim_db : float or None, default=-60.0
+        Silence at a track's start and end, down to this level (frame RMS in dBFS), is
+        not part of the song and is left out before segments are cut; segments then
+        start at the first louder frame (see
+        :meth:`~generify.features.AudioFeatureTransformer.transform_segments`).  A
+        second of leading silence changes features such as the MFCC variances as much
+        as a change of genre.  A track with nothing louder is unreadable (see
+        ``on_error``).  ``None`` keeps every sample.
     n_jobs, memory, verbose, on_error
         Passed to the feature transformer when set (see
         :class:`~generify.MFCCTransformer`).  With ``on_error`` "skip" or "warn",
@@ -163,6 +173,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         classifier=None,
         *,
         segment_duration: float | None = 30.0,
+        trim_db: float | None = -60.0,
         n_jobs: int | None = None,
         memory=None,
         verbose: bool = False,
@@ -171,6 +182,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         self.features = features
         self.classifier = classifier
         self.segment_duration = segment_duration
+        self.trim_db = trim_db
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
@@ -344,7 +356,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("predict_timeline needs audio; this model was fitted on feature rows")
         transformer = self._with_runtime(self.features_, on_error="raise")
         (segments,) = transformer.transform_segments(
-            [source], segment_duration=self.segment_duration
+            [source], segment_duration=self.segment_duration, trim_db=self.trim_db
         )
         return Timeline(
             starts=segments.starts,
@@ -380,7 +392,9 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
 
     def _segments(self, features, X) -> tuple[list[TrackSegments], np.ndarray]:
         features = self._with_runtime(features)
-        segments = features.transform_segments(X, segment_duration=self.segment_duration)
+        segments = features.transform_segments(
+            X, segment_duration=self.segment_duration, trim_db=self.trim_db
+        )
         skipped: list[SkippedFile] = getattr(features, "skipped_", [])
         if self.on_error != "raise":
             self.skipped_ = list(skipped)
@@ -390,6 +404,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_params(self) -> None:
         check_segment_duration(self.segment_duration)
+        check_trim_db(self.trim_db)
         if self.on_error not in ("raise", "skip", "warn"):
             raise ValueError(f'on_error must be "raise", "skip" or "warn", got {self.on_error!r}')
         if (

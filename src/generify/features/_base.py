@@ -26,7 +26,14 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._checks import is_finite_real, is_integer
 from .._version import __version__
-from ..audio import _in_memory, describe_source, iter_blocks, load_audio
+from ..audio import (
+    _in_memory,
+    check_trim_db,
+    cut_blocks,
+    describe_source,
+    iter_blocks,
+    load_audio,
+)
 from ..errors import AudioError, GenerifyError
 from ._analysis import Analysis
 
@@ -217,6 +224,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
         *,
         segment_duration: float | None,
         min_segment_fraction: float = 0.5,
+        trim_db: float | None = None,
     ) -> list[TrackSegments]:
         """Compute features of consecutive fixed-length segments of every track.
 
@@ -231,6 +239,12 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             A trailing segment shorter than this fraction of ``segment_duration`` is
             joined to the one before it, so a 30.05-s clip is one 30.05-s segment and
             no track ends in a stub.
+        trim_db : float or None, default=None
+            Leave out each track's silent start and end (frames of
+            :data:`~generify.audio.SILENCE_FRAME` samples whose RMS is at most
+            ``trim_db`` dBFS) before cutting segments, which then start at the first
+            louder frame; see :func:`~generify.audio.iter_blocks`.  A track with no
+            louder frame is unreadable (see ``on_error``).  ``None`` keeps every sample.
 
         Returns
         -------
@@ -243,6 +257,8 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"min_segment_fraction must be a number in [0, 1], got {min_segment_fraction!r}"
             )
+        check_trim_db(trim_db)
+        cutting = _Cutting(segment_duration, min_segment_fraction, trim_db)
         sources = as_sources(X)
         if effective_n_jobs(self.n_jobs) != 1:  # workers get file objects' bytes, not objects
             sources = [_shippable(source) for source in sources]
@@ -255,8 +271,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
                 index,
                 source,
                 _file_identity(source),
-                segment_duration,
-                min_segment_fraction,
+                cutting,
                 self.on_error != "raise",
             )
             for index, source in enumerate(sources)
@@ -312,13 +327,13 @@ def _cached(memory: Any):
     return partial(_from_cache, memory.cache(_segments_of, ignore=["source"]))
 
 
-def _from_cache(cached, spec, source, identity, segment_duration, min_fraction) -> TrackSegments:
+def _from_cache(cached, spec, source, identity, cutting) -> TrackSegments:
     """The stored features of this call, or computed (and stored) if absent or damaged.
 
     joblib itself recomputes a damaged entry but only prints a traceback: here the
     entry is dropped with a :class:`CacheWarning` naming the file, then recomputed.
     """
-    args = (spec, source, identity, segment_duration, min_fraction)
+    args = (spec, source, identity, cutting)
     if cached.check_call_in_cache(*args):
         entry = cached.call_and_shelve(*args)
         try:
@@ -352,9 +367,9 @@ def _shippable(source: Any) -> Any:
         return _Unshippable(describe_source(source), exc)
 
 
-def _guarded(extract, spec, index, source, identity, segment_duration, min_fraction, tolerate):
+def _guarded(extract, spec, index, source, identity, cutting, tolerate):
     try:
-        return extract(spec, source, identity, segment_duration, min_fraction)
+        return extract(spec, source, identity, cutting)
     except GenerifyError as exc:
         name = describe_source(source)
         if isinstance(source, np.ndarray):  # a waveform has no name; its place in X is one
@@ -365,12 +380,20 @@ def _guarded(extract, spec, index, source, identity, segment_duration, min_fract
         return SkippedFile(index=index, source=name, reason=str(exc))
 
 
+@dataclass(frozen=True)
+class _Cutting:
+    """How a track is cut into segments (see ``transform_segments``)."""
+
+    segment_duration: float | None
+    min_fraction: float
+    trim_db: float | None
+
+
 def _segments_of(
     spec: tuple[type, tuple[tuple[str, Any], ...]],
     source: Any,
     identity: Any,
-    segment_duration: float | None,
-    min_fraction: float,
+    cutting: _Cutting,
 ) -> TrackSegments:
     """Features of one track's segments; ``identity`` keys the cache, ``source`` is read."""
     if isinstance(source, _Unshippable):
@@ -379,16 +402,17 @@ def _segments_of(
     transformer = cls(**dict(params))
     sr = transformer.sample_rate
     name = describe_source(source)
+    duration, trim_db = cutting.segment_duration, cutting.trim_db
     if isinstance(source, np.ndarray):
-        blocks = _waveform_blocks(source, sr=sr, segment_duration=segment_duration, name=name)
-    elif segment_duration is None:
-        blocks = iter([(0.0, load_audio(source, sr=sr)[0])])
+        blocks = _waveform_blocks(source, sr=sr, cutting=cutting, name=name)
+    elif duration is None:
+        y = load_audio(source, sr=sr)[0]
+        blocks = _cut(y, size=y.shape[0], sr=sr, trim_db=trim_db, name=name)
     else:
-        blocks = iter_blocks(source, block_duration=segment_duration, sr=sr)
+        blocks = iter_blocks(source, block_duration=duration, sr=sr, trim_db=trim_db)
+    min_samples = 0 if duration is None else round(cutting.min_fraction * duration * sr)
     rows, starts, ends = [], [], []
-    for start, y in _join_short_tail(
-        blocks, min_samples=_min_samples(segment_duration, min_fraction, sr)
-    ):
+    for start, y in _join_short_tail(blocks, min_samples=min_samples):
         with np.errstate(over="ignore", invalid="ignore"):  # _checked reports it, once
             rows.append(_checked(transformer._waveform_features(y), name))
         starts.append(start)
@@ -396,10 +420,6 @@ def _segments_of(
     if not rows:
         raise AudioError(f"{name}: holds no audio frames")
     return TrackSegments(np.vstack(rows), np.asarray(starts), np.asarray(ends))
-
-
-def _min_samples(segment_duration: float | None, min_fraction: float, sr: int) -> int:
-    return 0 if segment_duration is None else round(min_fraction * segment_duration * sr)
 
 
 def _join_short_tail(blocks, *, min_samples: int):
@@ -419,14 +439,20 @@ def _join_short_tail(blocks, *, min_samples: int):
         yield previous
 
 
-def _waveform_blocks(y: np.ndarray, *, sr: int, segment_duration: float | None, name: str):
+def _waveform_blocks(y: np.ndarray, *, sr: int, cutting: _Cutting, name: str):
     if y.size == 0:
         raise AudioError(f"{name}: empty waveform (0 samples)")
     if not np.isfinite(y).all():
         raise AudioError(f"{name}: waveform contains non-finite samples (NaN or inf)")
-    step = y.shape[0] if segment_duration is None else max(1, round(segment_duration * sr))
-    for start in range(0, y.shape[0], step):
-        yield start / sr, y[start : start + step]
+    duration = cutting.segment_duration
+    size = y.shape[0] if duration is None else max(1, round(duration * sr))
+    return _cut(y, size=size, sr=sr, trim_db=cutting.trim_db, name=name)
+
+
+def _cut(y: np.ndarray, *, size: int, sr: int, trim_db: float | None, name: str):
+    """``(start in seconds, samples)`` blocks of ``size`` samples of an in-memory track."""
+    blocks = cut_blocks([y], size=size, sr=sr, trim_db=trim_db, name=name)
+    return ((start / sr, block) for start, block in blocks)
 
 
 def _checked(features: np.ndarray, name: str) -> np.ndarray:

@@ -75,7 +75,9 @@ def build(table: Path) -> tuple[GenreClassifier, dict[str, Any]]:
         },
     }
     rows = train | valid
-    model = GenreClassifier(GTZANFeatures(), make_classifier(), segment_duration=30.0)
+    model = GenreClassifier(
+        GTZANFeatures(), make_classifier(), segment_duration=30.0, trim_db=-60.0
+    )
     model.fit_features(data.data[rows], data.target[rows], feature_names=data.feature_names)
     return model, scores
 
