@@ -540,13 +540,16 @@ def _whole_frames(pieces: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
 
 def _frame_mean_squares(y: np.ndarray) -> np.ndarray:
     """Mean square of each :data:`SILENCE_FRAME`-sample frame of ``y``, over all channels."""
-    squares = np.square(y, dtype=np.float64)
-    if squares.ndim == 2:
-        squares = squares.mean(axis=1)
-    whole = squares.shape[0] - squares.shape[0] % SILENCE_FRAME
-    means = squares[:whole].reshape(-1, SILENCE_FRAME).mean(axis=1)
-    if whole < squares.shape[0]:
-        means = np.append(means, squares[whole:].mean())
+    # einsum accumulates in float64 through a small buffer: no float64 copy of the block
+    channels = 1 if y.ndim == 1 else y.shape[1]
+    frames = y.reshape(y.shape[0], channels)
+    whole = frames.shape[0] - frames.shape[0] % SILENCE_FRAME
+    body = frames[:whole].reshape(-1, SILENCE_FRAME * channels)
+    sums = np.einsum("ij,ij->i", body, body, dtype=np.float64)
+    means = sums / (SILENCE_FRAME * channels)
+    if whole < frames.shape[0]:
+        rest = frames[whole:].ravel()
+        means = np.append(means, np.einsum("i,i->", rest, rest, dtype=np.float64) / rest.size)
     return means
 
 
