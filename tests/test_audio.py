@@ -169,11 +169,35 @@ def _sound_span(y: np.ndarray, *, level: float) -> tuple[int, int]:
         for i, frame in enumerate(frames)
         if np.sqrt(np.mean(np.square(frame, dtype=np.float64))) > level
     ]
-    head = frames[loud[0]]
-    tail = frames[loud[-1]]
-    first = loud[0] * SILENCE_FRAME + np.flatnonzero(np.abs(head) > level)[0]
-    last = loud[-1] * SILENCE_FRAME + np.flatnonzero(np.abs(tail) > level)[-1] + 1
+    head = np.abs(frames[loud[0]].astype(np.float64))
+    tail = np.abs(frames[loud[-1]].astype(np.float64))
+    first = loud[0] * SILENCE_FRAME + np.flatnonzero(head > level)[0]
+    last = loud[-1] * SILENCE_FRAME + np.flatnonzero(tail > level)[-1] + 1
     return int(first), int(last)
+
+
+def test_samples_at_the_float32_nearest_the_level_count_as_above_it():
+    # float32(0.001) is above 0.001: the level must not be rounded to float32 first
+    y = np.full(3 * SILENCE_FRAME, 0.001, np.float32)
+    ((start, kept),) = cut_blocks([y], size=len(y), sr=22050, trim_db=-60.0, name="x")
+    assert start == 0
+    np.testing.assert_array_equal(kept, y)
+
+
+def test_a_frame_loud_only_by_rounding_keeps_its_loudest_samples():
+    # constants whose float64 mean square over a frame rounds above their own square
+    def loud_by_rounding(value: np.float32) -> bool:
+        level = float(value)
+        mean_square = audio._frame_mean_squares(np.full(SILENCE_FRAME, value))[0]
+        return mean_square > level**2 and 10 ** (20 * np.log10(level) / 20) == level
+
+    value = next(v for v in np.linspace(0.3, 0.9, 10_000, dtype=np.float32) if loud_by_rounding(v))
+    silence = np.zeros(SILENCE_FRAME, np.float32)
+    y = np.concatenate([silence, np.full(SILENCE_FRAME, value), silence])
+    trim_db = 20 * np.log10(float(value))
+    ((start, kept),) = cut_blocks([y], size=len(y), sr=22050, trim_db=trim_db, name="x")
+    assert start == SILENCE_FRAME
+    np.testing.assert_array_equal(kept, y[SILENCE_FRAME : 2 * SILENCE_FRAME])
 
 
 def test_trim_judges_frames_by_rms_over_all_channels(tmp_path):

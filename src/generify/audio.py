@@ -314,8 +314,9 @@ def iter_blocks(
         Leave out the silence at the start and the end of the file: the frames of
         :data:`SILENCE_FRAME` samples (counted from the file's first sample, at ``sr``)
         whose RMS over all channels is at most ``trim_db`` dBFS (e.g. -60.0), before
-        the first louder frame and after the last one.  Blocks then start at the first
-        louder frame, and silence inside the file is kept; of a final silence longer
+        the first louder frame and after the last one.  Blocks then run from the first
+        sample above the level in the first louder frame to the last such sample in the
+        last louder frame, and silence inside the file is kept; of a final silence longer
         than :data:`MAX_TRAILING_SILENCE` seconds, only that much is left out.  A file
         with no louder frame raises :class:`~generify.errors.AudioError`.  ``None``
         keeps every sample.
@@ -506,13 +507,16 @@ def _between_silences(
 def _above(frames: np.ndarray, frame: int, level: float) -> np.ndarray:
     """Indices in ``frames`` of the samples of frame ``frame`` whose magnitude passes ``level``.
 
-    Never empty for a frame whose RMS passes it.
+    Never empty for a loud frame: when rounding in its float64 mean square lets it pass
+    while no sample does, its loudest samples are returned.
     """
     start = frame * SILENCE_FRAME
-    magnitude = np.abs(frames[start : start + SILENCE_FRAME])
+    # float64: against float32 samples, numpy would round the level to float32 first
+    magnitude = np.abs(frames[start : start + SILENCE_FRAME], dtype=np.float64)
     if magnitude.ndim == 2:
         magnitude = magnitude.max(axis=1)
-    return start + np.flatnonzero(magnitude > level)
+    above = np.flatnonzero(magnitude > level)
+    return start + (above if above.size else np.flatnonzero(magnitude == magnitude.max()))
 
 
 def _whole_frames(pieces: Iterable[np.ndarray]) -> Iterator[np.ndarray]:

@@ -138,7 +138,7 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
     trim_db : float or None, default=-60.0
         Silence at a track's start and end, down to this level (frame RMS in dBFS), is
         not part of the song and is left out before segments are cut; segments then
-        start at the first louder frame (see
+        start at the first sample above that level (see
         :meth:`~generify.features.AudioFeatureTransformer.transform_segments`).  A
         second of leading silence changes features such as the MFCC variances as much
         as a change of genre.  A track with nothing louder is unreadable (see

@@ -243,7 +243,7 @@ class AudioFeatureTransformer(TransformerMixin, BaseEstimator):
             Leave out each track's silent start and end (frames of
             :data:`~generify.audio.SILENCE_FRAME` samples whose RMS is at most
             ``trim_db`` dBFS) before cutting segments, which then start at the first
-            louder frame; see :func:`~generify.audio.iter_blocks`.  A track with no
+            sample above that level; see :func:`~generify.audio.iter_blocks`.  A track with no
             louder frame is unreadable (see ``on_error``).  ``None`` keeps every sample.
 
         Returns
