@@ -14,6 +14,7 @@ import joblib
 import numpy as np
 import pytest
 import sklearn
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -225,6 +226,21 @@ def test_a_model_missing_a_parameter_is_refused(tmp_path):
     with pytest.raises(ModelError, match="LogisticRegression it holds is incomplete") as info:
         load_model(path)
     assert "solver" in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_pickle_from_before_trim_db_predicts_as_it_did(model, tmp_path):
+    clf, X = model
+    untrimmed = clone(clf).set_params(trim_db=None).fit(X, ["low", "low", "high", "high"])
+    path = save_model(untrimmed, tmp_path / "old.joblib")
+    payload = joblib.load(path)
+    del payload["model"].trim_db  # as pickled by a generify without the parameter
+    joblib.dump(payload, path)
+    loaded = load_model(path)
+    assert loaded.get_params()["trim_db"] is None
+    padded = [np.concatenate([np.zeros(4096), x]) for x in X]
+    np.testing.assert_array_equal(loaded.predict_proba(padded), untrimmed.predict_proba(padded))
+    # a model that has the parameter keeps its own value
+    assert pickle.loads(pickle.dumps(clone(clf).set_params(trim_db=-40.0))).trim_db == -40.0
 
 
 def test_programming_errors_are_not_called_damage(model, tmp_path, monkeypatch):

@@ -433,14 +433,24 @@ def test_other_versions_warn_once(rows, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
 
 
-def test_parameters_a_file_lacks_take_their_defaults(tmp_path):
-    """A file from a version before a parameter existed (here trim_db) still loads whole."""
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("trim_db", None), ("verbose", GenreClassifier().verbose)],
+    ids=["as-before-it-existed", "constructor-default"],
+)
+def test_parameters_a_file_lacks_are_filled_in(tmp_path, parameter, value):
+    """A file from a version before a parameter existed still loads whole.
+
+    trim_db takes the value under which the file's classifier was trained (no
+    trimming), so the model predicts as it did when saved; others their defaults.
+    """
     X, y = _tracks()
-    model = GenreClassifier(segment_duration=0.5).fit(X, y)
+    X = [np.concatenate([np.zeros(4096), x]) for x in X]  # silence that trim_db would cut
+    model = GenreClassifier(segment_duration=0.5, trim_db=None).fit(X, y)
     path = save_portable(model, tmp_path / "genre.npz")
-    _edit_model(path, lambda m: m["params"].pop("trim_db"))
+    _edit_model(path, lambda m: m["params"].pop(parameter))
     loaded = load_portable(path)
-    assert loaded.get_params()["trim_db"] == GenreClassifier().trim_db
+    assert loaded.get_params()[parameter] == value
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), rtol=1e-12)
 
 

@@ -6,7 +6,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
@@ -187,6 +187,14 @@ class GenreClassifier(ClassifierMixin, BaseEstimator):
         self.memory = memory
         self.verbose = verbose
         self.on_error = on_error
+
+    #: Parameters added since the first release, with the value that reproduces how a
+    #: model saved before them behaved (a classifier fitted on untrimmed segments).
+    _BEFORE_PARAMETER: ClassVar[dict[str, Any]] = {"trim_db": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A model saved by an older generify keeps predicting as it did when saved.
+        super().__setstate__({**self._BEFORE_PARAMETER, **state})
 
     # -- fitting ----------------------------------------------------------------------
 

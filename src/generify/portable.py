@@ -506,15 +506,18 @@ class _Decoder:
 
     def _estimator(self, node: dict) -> Any:
         cls = _resolve(_field(node, "__estimator__", str))
-        # Parameters the saving version did not have yet take their defaults, as they
-        # would in the constructor; load_portable warns that the versions differ.
-        state = _constructor_defaults(cls)
-        state.update({k: self.decode(v) for k, v in _field(node, "params", dict).items()})
+        state = {k: self.decode(v) for k, v in _field(node, "params", dict).items()}
         state.update({k: self.decode(v) for k, v in _field(node, "attributes", dict).items()})
         if self._sklearn_version is not None:
             state["_sklearn_version"] = self._sklearn_version  # sklearn warns on a mismatch
         estimator = cls.__new__(cls)
         estimator.__setstate__(state)
+        # Parameters the saving version did not have yet, unless the class restores
+        # them as they were (as unpickling would), take their constructor defaults;
+        # load_portable warns that the versions differ.
+        for name, default in _constructor_defaults(cls).items():
+            if name not in vars(estimator):
+                setattr(estimator, name, default)
         for attribute, value in state.items():
             if isinstance(value, _TreeToRebuild):
                 setattr(estimator, attribute, value.build(estimator))
