@@ -4,8 +4,9 @@ Run: ``python benchmarks/bench_long_file.py [--minutes 60]``
 
 The GTZAN clips of ``../shared/data`` are written one after another (repeated as needed)
 into one 22050 Hz, 16-bit mono WAV in a temporary directory, block by block.  A
-``GenreClassifier`` (default features, and ``CombinedFeatures()`` when this version of
-generify has it) is fitted on two clips per genre and saved.  Each model then classifies
+``GenreClassifier`` (default features; the same with ``trim_db=None``, which shows what
+leaving out silent ends costs; ``CombinedFeatures()`` when this version of generify has
+it) is fitted on two clips per genre and saved.  Each model then classifies
 the long file with ``predict_timeline`` in a fresh child process, which reports its peak
 resident set size before and after the call (``peak_rss_mb()`` of ``_common.py``: the
 ``VmHWM`` line of ``/proc/self/status``, which unlike ``ru_maxrss`` does not carry over
@@ -87,7 +88,11 @@ def main() -> None:
     clips = gtzan_clips()
     train = [p for p in clips if p.stem.endswith(("00000", "00001"))]
     labels = [p.parent.name for p in train]
-    models = {"GenreClassifier() (MFCC means)": GenreClassifier()}
+    models = {
+        "GenreClassifier() (MFCC means)": GenreClassifier(),
+        # the same model keeping the silent ends: what trimming costs, in this run
+        "GenreClassifier(trim_db=None)": GenreClassifier(trim_db=None),
+    }
     if hasattr(features, "CombinedFeatures"):
         models["GenreClassifier(CombinedFeatures())"] = GenreClassifier(features.CombinedFeatures())
     with tempfile.TemporaryDirectory() as tmp:

@@ -143,8 +143,13 @@ def test_iter_blocks_trim_leaves_out_the_silent_ends_only(tmp_path):
     np.testing.assert_array_equal(untrimmed, y)
 
 
+@pytest.mark.parametrize("size", [1, 1000])
+@pytest.mark.parametrize("max_trailing_silence", [audio.MAX_TRAILING_SILENCE, 0.1])
 @pytest.mark.parametrize("seed", range(5))
-def test_trimming_does_not_depend_on_how_the_signal_arrives(seed):
+def test_trimming_does_not_depend_on_how_the_signal_arrives(
+    seed, max_trailing_silence, size, monkeypatch
+):
+    monkeypatch.setattr(audio, "MAX_TRAILING_SILENCE", max_trailing_silence)
     rng = np.random.default_rng(seed)
     # runs of noise from -75 to -45 dBFS: which frames pass -60 dBFS depends on the frame
     # grid, which must stay anchored at the signal's first sample
@@ -155,9 +160,10 @@ def test_trimming_does_not_depend_on_how_the_signal_arrives(seed):
     y = np.concatenate(runs).astype(np.float32)
     cuts = np.sort(rng.integers(0, y.shape[0], size=12))
     pieces = np.split(y, cuts)  # uneven, some empty, frames split across pieces
-    streamed = list(cut_blocks(pieces, size=1000, sr=22050, trim_db=-60.0, name="x"))
+    streamed = list(cut_blocks(pieces, size=size, sr=22050, trim_db=-60.0, name="x"))
     first, last = _sound_span(y, level=10 ** (-60 / 20))
-    assert [p for p, _ in streamed] == list(range(first, last, 1000))
+    last = max(last, y.shape[0] - round(max_trailing_silence * 22050))  # the longest held back
+    assert [p for p, _ in streamed] == list(range(first, last, size))
     np.testing.assert_array_equal(np.concatenate([b for _, b in streamed]), y[first:last])
 
 
@@ -228,6 +234,19 @@ def test_only_the_last_max_trailing_silence_seconds_are_held_back(monkeypatch):
     ((_, kept),) = cut_blocks([y], size=len(y), sr=22050, trim_db=-60.0, name="x")
     # of 6615 samples of final silence, the first 4410 are let through, bounding memory
     np.testing.assert_array_equal(kept, y[: 5000 + 4410])
+
+
+def test_trimming_copies_no_more_than_a_block(monkeypatch):
+    monkeypatch.setattr(audio, "MAX_TRAILING_SILENCE", 1.0)
+    y = _between_silences(22050, 22050, 0, 0, 60 * 22050)  # a second, then a minute of silence
+    tracemalloc.start()
+    try:
+        blocks = cut_blocks([y], size=22050, sr=22050, trim_db=-60.0, name="x")
+        assert sum(b.shape[0] for _, b in blocks) == 60 * 22050
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 22050 * 4  # the blocks are views of the waveform; none is a copy
 
 
 @pytest.mark.parametrize("trim_db", [0, 3.0, float("nan"), -np.inf, "-60", True])

@@ -8,6 +8,7 @@ installed.
 
 from __future__ import annotations
 
+import collections
 import io
 import itertools
 import math
@@ -45,7 +46,8 @@ RESAMPLE_QUALITY = "HQ"
 SILENCE_FRAME = 2048
 #: Seconds of silence after the last sound held back while a stream waits to see
 #: whether the track ends in it; a longer silence is kept, the part beyond this as part
-#: of the track.  It bounds the memory of trimming: 10.6 MB of float32 at 22050 Hz.
+#: of the track.  It bounds what trimming holds: 10.6 MB per channel of float32 at
+#: 22050 Hz, plus the rest of the decoded block the silence started in.
 MAX_TRAILING_SILENCE = 120.0
 
 #: Samples decoded per libsndfile call.  soundfile allocates the frames asked for up
@@ -428,25 +430,61 @@ def cut_blocks(
             max_held=round(MAX_TRAILING_SILENCE * sr),
             silent=f"{name}: silent (no {SILENCE_FRAME}-sample frame above {trim_db:g} dBFS RMS)",
         )
-    held: list[np.ndarray] = []
-    n_held = position = 0
+    held = _Pieces()
+    position = 0
     empty = True
     for start, piece in stream:
-        if not held:
+        if not held.n_samples:
             position = int(start)
         held.append(piece)
-        n_held += piece.shape[0]
-        while n_held >= size:
-            joined = held[0] if len(held) == 1 else np.concatenate(held)
-            yield position, joined[:size]
+        while held.n_samples >= size:
+            yield position, _joined(held.take(size))
             empty = False
             position += size
-            n_held -= size
-            held = [joined[size:]] if n_held else []
-    if n_held:
-        yield position, held[0] if len(held) == 1 else np.concatenate(held)
+    if held.n_samples:
+        yield position, _joined(held.take(held.n_samples))
     elif empty:
         raise AudioError(f"{name}: shorter than one sample at {sr} Hz")
+
+
+class _Pieces:
+    """Consecutive pieces of a signal, in order; samples are taken from the front.
+
+    What is taken is views of the pieces held: nothing is copied.
+    """
+
+    def __init__(self) -> None:
+        self._pieces: collections.deque[np.ndarray] = collections.deque()
+        self.n_samples = 0
+
+    def append(self, piece: np.ndarray) -> None:
+        if piece.shape[0]:
+            self._pieces.append(piece)
+            self.n_samples += piece.shape[0]
+
+    def take(self, n: int) -> list[np.ndarray]:
+        """The first ``n`` samples held (all of them if fewer), as consecutive views."""
+        taken = []
+        while n > 0 and self._pieces:
+            piece = self._pieces.popleft()
+            if piece.shape[0] > n:
+                self._pieces.appendleft(piece[n:])
+                piece = piece[:n]
+            taken.append(piece)
+            n -= piece.shape[0]
+            self.n_samples -= piece.shape[0]
+        return taken
+
+
+def _joined(pieces: list[np.ndarray]) -> np.ndarray:
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def _released(pieces: list[np.ndarray], position: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(position, piece)`` for consecutive pieces whose first starts at ``position``."""
+    for piece in pieces:
+        yield position, piece
+        position += piece.shape[0]
 
 
 def _positioned(pieces: Iterable[np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
@@ -473,8 +511,7 @@ def _between_silences(
     level = 10.0 ** (level_db / 20.0)
     analysed = 0  # samples of the signal seen so far
     found = False
-    held: list[np.ndarray] = []  # the silence since the last loud frame
-    n_held = 0
+    held = _Pieces()  # the silence since the last loud frame
     for frames in _whole_frames(pieces):
         offset = analysed  # position of frames[0]
         analysed += frames.shape[0]
@@ -484,22 +521,16 @@ def _between_silences(
             if not found:
                 found = True
                 begin = _above(frames, loud[0], level)[0]
-            position = offset - n_held
-            for piece in held:
-                yield position, piece
-                position += piece.shape[0]
-            held, n_held = [], 0
+            start = offset - held.n_samples
+            yield from _released(held.take(held.n_samples), start)
             end = _above(frames, loud[-1], level)[-1] + 1
             yield offset + begin, frames[begin:end]
             begin = end
-        if found and begin < frames.shape[0]:
+        if found:
             held.append(frames[begin:])
-            n_held += frames.shape[0] - begin
-        if n_held > max_held:
-            joined = np.concatenate(held)
-            spill = n_held - max_held
-            yield analysed - n_held, joined[:spill]
-            held, n_held = [joined[spill:]], max_held
+        if held.n_samples > max_held:
+            start = analysed - held.n_samples
+            yield from _released(held.take(held.n_samples - max_held), start)
     if not found and analysed:
         raise AudioError(silent)
 
