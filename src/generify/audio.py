@@ -480,15 +480,10 @@ def _joined(pieces: list[np.ndarray]) -> np.ndarray:
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
-def _released(pieces: list[np.ndarray], position: int) -> Iterator[tuple[int, np.ndarray]]:
-    """``(position, piece)`` for consecutive pieces whose first starts at ``position``."""
-    for piece in pieces:
-        yield position, piece
-        position += piece.shape[0]
-
-
-def _positioned(pieces: Iterable[np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
-    position = 0
+def _positioned(
+    pieces: Iterable[np.ndarray], position: int = 0
+) -> Iterator[tuple[int, np.ndarray]]:
+    """``(position, piece)`` for the non-empty of consecutive pieces starting at ``position``."""
     for piece in pieces:
         if piece.shape[0]:
             yield position, piece
@@ -522,7 +517,7 @@ def _between_silences(
                 found = True
                 begin = _above(frames, loud[0], level)[0]
             start = offset - held.n_samples
-            yield from _released(held.take(held.n_samples), start)
+            yield from _positioned(held.take(held.n_samples), start)
             end = _above(frames, loud[-1], level)[-1] + 1
             yield offset + begin, frames[begin:end]
             begin = end
@@ -530,7 +525,7 @@ def _between_silences(
             held.append(frames[begin:])
         if held.n_samples > max_held:
             start = analysed - held.n_samples
-            yield from _released(held.take(held.n_samples - max_held), start)
+            yield from _positioned(held.take(held.n_samples - max_held), start)
     if not found and analysed:
         raise AudioError(silent)
 
