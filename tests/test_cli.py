@@ -186,6 +186,19 @@ def test_train_says_which_loader_read_the_data(tmp_path, capsys, names, loader):
     assert "4 files of 2 genres" in err.splitlines()[0]
 
 
+@pytest.mark.parametrize(
+    ("option", "level"), [([], -60.0), (["--trim-db", "-40"], -40.0), (["--trim-db", "none"], None)]
+)
+def test_train_trims_silent_ends_as_asked(tmp_path, capsys, option, level):
+    data = tone_tree(tmp_path / "data", {"blues": ["a.wav", "b.wav"], "rock": ["c.wav", "d.wav"]})
+    path = tmp_path / "m.joblib"
+    status, _, err = run_main(
+        capsys, "train", str(data), "-o", str(path), "--features", "mfcc", *option
+    )
+    assert status == 0, err
+    assert load_model(path).trim_db == level
+
+
 # --- predict --json when a batch stops early --------------------------------------------
 
 
@@ -300,6 +313,9 @@ def test_train_on_one_genre_stops_before_reading_audio(tmp_path, capsys):
         (["train", "d", "-o", "m", "--segment-duration", "0"], "must be positive seconds"),
         (["train", "d", "-o", "m", "--segment-duration", "nan"], "must be positive seconds"),
         (["train", "d", "-o", "m", "--segment-duration", "inf"], "must be positive seconds"),
+        (["train", "d", "-o", "m", "--trim-db", "0"], "must be a level in dBFS below 0"),
+        (["train", "d", "-o", "m", "--trim-db=-inf"], "must be a level in dBFS below 0"),
+        (["train", "d", "-o", "m", "--trim-db", "off"], "below 0 or \"none\", got 'off'"),
         (["train", "d", "-o", "m", "--n-jobs", "0"], "argument --n-jobs: must be a non-zero"),
         (["evaluate", "d", "--n-jobs", "0"], "argument --n-jobs: must be a non-zero"),
         (["evaluate", "d", "--n-jobs", "1.5"], "argument --n-jobs: must be a non-zero"),
@@ -318,7 +334,11 @@ def test_good_option_values(tmp_path):
     args = build_parser().parse_args(
         ["train", "d", "-o", "m", "--n-jobs", "-1", "--segment-duration", "2.5"]
     )
-    assert (args.n_jobs, args.segment_duration) == (-1, 2.5)
+    assert (args.n_jobs, args.segment_duration, args.trim_db) == (-1, 2.5, -60.0)
+    for text, level in [("-45", -45.0), ("None", None), ("none", None)]:
+        assert (
+            build_parser().parse_args(["train", "d", "-o", "m", "--trim-db", text]).trim_db == level
+        )
     assert build_parser().parse_args(["predict", "--top", "12", "x.wav"]).top == 12
 
 

@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="segment length in seconds; a song's genre is the mean over its segments "
         "(default: %(default)s, the best of 2.5-30 s on GTZAN clips)",
     )
+    train.add_argument(
+        "--trim-db",
+        type=_silence_level,
+        default=-60.0,
+        metavar="DBFS",
+        help="leave out the silence at each song's start and end, down to this level "
+        '(frame RMS, below 0); "none" keeps every sample (default: %(default)s)',
+    )
     _add_runtime_arguments(train)
 
     predict = commands.add_parser(
@@ -157,6 +165,18 @@ def _positive_seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be positive seconds, got {text!r}")
+    return value
+
+
+def _silence_level(text: str) -> float | None:
+    if text.lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value < 0):
+        raise argparse.ArgumentTypeError(f'must be a level in dBFS below 0 or "none", got {text!r}')
     return value
 
 
@@ -259,6 +279,7 @@ def _train(args: argparse.Namespace) -> int:
     model = GenreClassifier(
         _feature_factories()[args.features](),
         segment_duration=args.segment_duration,
+        trim_db=args.trim_db,
         **_runtime(args),
     )
     try:
