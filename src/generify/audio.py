@@ -450,7 +450,8 @@ def cut_blocks(
 class _Pieces:
     """Consecutive pieces of a signal, in order; samples are taken from the front.
 
-    What is taken is views of the pieces held: nothing is copied.
+    What is taken is views of the pieces held; only :func:`_joined` copies, to make one
+    block of samples that span pieces.
     """
 
     def __init__(self) -> None:
