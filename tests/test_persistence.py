@@ -228,6 +228,16 @@ def test_a_model_missing_a_parameter_is_refused(tmp_path):
     assert "solver" in str(info.value) and str(path) in str(info.value)
 
 
+def test_a_generify_model_missing_a_parameter_is_refused(model, tmp_path):
+    path = save_model(model[0], tmp_path / "m.joblib")
+    payload = joblib.load(path)
+    del payload["model"].segment_duration  # damaged, or from a version that lacked it
+    joblib.dump(payload, path)
+    with pytest.raises(ModelError, match="GenreClassifier it holds is incomplete") as info:
+        load_model(path)
+    assert "segment_duration" in str(info.value) and str(path) in str(info.value)
+
+
 def test_a_pickle_from_before_trim_db_predicts_as_it_did(model, tmp_path):
     clf, X = model
     untrimmed = clone(clf).set_params(trim_db=None).fit(X, ["low", "low", "high", "high"])

@@ -292,9 +292,10 @@ def _checked_model(path: Path, model: Any, *, kind: str) -> Any:
     vars(model).pop(_METADATA_ATTRIBUTE, None)
     try:
         check_is_fitted(model)
+        model.get_params()  # every constructor parameter must be there
     except NotFittedError:
         raise ModelError(f"{path}: holds an unfitted {type(model).__name__}") from None
-    except AttributeError as exc:  # scikit-learn's tags read the constructor parameters
+    except AttributeError as exc:
         raise ModelError(
             f"{path}: the {type(model).__name__} it holds is incomplete ({exc}): the file is "
             "damaged, or was saved by other versions of generify or scikit-learn; load it "
