@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=-60.0,
         metavar="DBFS",
         help="leave out the silence at each song's start and end, down to this level "
-        '(frame RMS, below 0); "none" keeps every sample (default: %(default)s)',
+        "(frame RMS, below 0; with an exponent, write it as --trim-db=-6e1); "
+        '"none" keeps every sample (default: %(default)s)',
     )
     _add_runtime_arguments(train)
 
