@@ -159,11 +159,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_seconds(text: str) -> float:
+def _number(text: str) -> float:
+    """``text`` as a float; NaN when it is not a number, which no option accepts."""
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = math.nan
+        return math.nan
+
+
+def _positive_seconds(text: str) -> float:
+    value = _number(text)
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be positive seconds, got {text!r}")
     return value
@@ -172,10 +177,7 @@ def _positive_seconds(text: str) -> float:
 def _silence_level(text: str) -> float | None:
     if text.lower() == "none":
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _number(text)
     if not (math.isfinite(value) and value < 0):
         raise argparse.ArgumentTypeError(f'must be a level in dBFS below 0 or "none", got {text!r}')
     return value
