@@ -228,11 +228,17 @@ def test_a_model_missing_a_parameter_is_refused(tmp_path):
     assert "solver" in str(info.value) and str(path) in str(info.value)
 
 
-def test_a_generify_model_missing_a_parameter_is_refused(model, tmp_path):
-    path = save_model(model[0], tmp_path / "m.joblib")
+def _saved_without(model, path, parameter):
+    """``model`` saved to ``path`` as if ``parameter`` did not exist (damaged, or older)."""
+    save_model(model, path)
     payload = joblib.load(path)
-    del payload["model"].segment_duration  # damaged, or from a version that lacked it
+    delattr(payload["model"], parameter)
     joblib.dump(payload, path)
+    return path
+
+
+def test_a_generify_model_missing_a_parameter_is_refused(model, tmp_path):
+    path = _saved_without(model[0], tmp_path / "m.joblib", "segment_duration")
     with pytest.raises(ModelError, match="GenreClassifier it holds is incomplete") as info:
         load_model(path)
     assert "segment_duration" in str(info.value) and str(path) in str(info.value)
@@ -241,11 +247,7 @@ def test_a_generify_model_missing_a_parameter_is_refused(model, tmp_path):
 def test_a_pickle_from_before_trim_db_predicts_as_it_did(model, tmp_path):
     clf, X = model
     untrimmed = clone(clf).set_params(trim_db=None).fit(X, ["low", "low", "high", "high"])
-    path = save_model(untrimmed, tmp_path / "old.joblib")
-    payload = joblib.load(path)
-    del payload["model"].trim_db  # as pickled by a generify without the parameter
-    joblib.dump(payload, path)
-    loaded = load_model(path)
+    loaded = load_model(_saved_without(untrimmed, tmp_path / "old.joblib", "trim_db"))
     assert loaded.get_params()["trim_db"] is None
     padded = [np.concatenate([np.zeros(4096), x]) for x in X]
     np.testing.assert_array_equal(loaded.predict_proba(padded), untrimmed.predict_proba(padded))
